@@ -1,0 +1,1 @@
+"""Dozor's fetching stage: a Scrapy project that turns sources into Article records."""

@@ -1,0 +1,53 @@
+"""Scrapy settings for a Dozor crawl round, from the operator's crawl policy."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+
+@dataclass(frozen=True)
+class CrawlPolicy:
+    """Politeness and safety limits that apply to every source."""
+
+    user_agent: str = "Dozor/0.1 (news monitor; +https://example.invalid/dozor)"
+    timeout: float = 30.0
+    max_response_bytes: int = 8 * 1024 * 1024
+    concurrency_per_domain: int = 2
+    concurrency: int = 32
+    delay: float = 0.0
+    retries: int = 2
+    max_redirects: int = 5
+    obey_robots: bool = True
+    autothrottle: bool = True
+    allow_private_addresses: bool = False
+
+
+def scrapy_settings(policy: CrawlPolicy) -> dict[str, Any]:
+    """The settings dict handed to Scrapy's runner."""
+    return {
+        "TWISTED_REACTOR": ASYNCIO_REACTOR,
+        "USER_AGENT": policy.user_agent,
+        "ROBOTSTXT_OBEY": policy.obey_robots,
+        "DOWNLOAD_TIMEOUT": policy.timeout,
+        "DOWNLOAD_MAXSIZE": policy.max_response_bytes,
+        "DOWNLOAD_WARNSIZE": 0,
+        "CONCURRENT_REQUESTS": policy.concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": policy.concurrency_per_domain,
+        "DOWNLOAD_DELAY": policy.delay,
+        "AUTOTHROTTLE_ENABLED": policy.autothrottle,
+        "AUTOTHROTTLE_START_DELAY": max(policy.delay, 0.5),
+        "RETRY_ENABLED": policy.retries > 0,
+        "RETRY_TIMES": policy.retries,
+        "REDIRECT_MAX_TIMES": policy.max_redirects,
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,
+        "LOG_ENABLED": False,
+        "DOZOR_ALLOW_PRIVATE_ADDRESSES": policy.allow_private_addresses,
+        # Only http and https: no file://, ftp://, s3:// or data: reaches a handler.
+        "DOWNLOAD_HANDLERS": {"file": None, "ftp": None, "s3": None, "data": None},
+        "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.AddressGuardMiddleware": 50},
+        "HTTPERROR_ALLOWED_CODES": [],
+    }

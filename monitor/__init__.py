@@ -1,0 +1,1 @@
+"""Dozor's monitor: everything after fetching, from text to delivered digests."""

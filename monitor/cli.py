@@ -1,0 +1,157 @@
+"""The command line: each command parses its options, calls one library function, prints."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from monitor.config import ConfigError, load_config
+
+EPILOG = "Run `python run_monitor.py COMMAND --help` for a command's options and an example."
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("scrapy").setLevel(logging.WARNING if args.verbose else logging.ERROR)
+    try:
+        return args.handler(args)
+    except ConfigError as error:
+        print("The configuration has problems:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run_monitor.py",
+        description="Dozor watches Central Asian news for foreign fighters and violent extremism, "
+        "flags items with analysts' YAML rules, stores them once in SQLite and sends digests.",
+        epilog=EPILOG,
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every step (to stderr)")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    for register in (_demo, _once, _check_config, _digest, _sources):
+        register(commands)
+    return parser
+
+
+def _command(commands, name: str, summary: str, example: str, handler) -> argparse.ArgumentParser:
+    command = commands.add_parser(
+        name, help=summary, description=summary, epilog=f"example: {example}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    command.set_defaults(handler=handler)
+    return command
+
+
+def _config_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--config", type=Path, metavar="DIR",
+        help="config folder with monitor.yaml, sources.yaml and rules/ (default: the shipped config/)",
+    )
+
+
+def _demo(commands) -> None:
+    command = _command(
+        commands, "demo",
+        "Serve a bundled news site on 127.0.0.1, crawl it, match the default rules, store and write a digest. Offline.",
+        "python run_monitor.py demo --data demo-output", _run_demo,
+    )
+    command.add_argument("--data", type=Path, default=Path("demo-output"), metavar="DIR",
+                         help="where the demo keeps its database and digests (default: demo-output)")
+    _config_option(command)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from monitor.demo import run_demo
+    from monitor.report import describe_round
+
+    report, config = run_demo(args.data, args.config)
+    print(describe_round(report, config))
+    return 0
+
+
+def _once(commands) -> None:
+    command = _command(
+        commands, "once",
+        "Run one round over the configured sources: fetch, store, match; with --digest also deliver digests.",
+        "python run_monitor.py once --config config --digest", _run_once,
+    )
+    _config_option(command)
+    command.add_argument("--digest", action="store_true", help="build and deliver each channel's digest after the round")
+
+
+def _run_once(args: argparse.Namespace) -> int:
+    from monitor.report import describe_round
+    from monitor.service import run_once
+
+    config = load_config(args.config)
+    print(describe_round(run_once(config, with_digest=args.digest), config))
+    return 0
+
+
+def _check_config(commands) -> None:
+    command = _command(
+        commands, "check-config",
+        "Validate every YAML file of a config folder; print each problem with file, line and key. Exit 1 on error.",
+        "python run_monitor.py check-config --config config", _run_check_config,
+    )
+    _config_option(command)
+
+
+def _run_check_config(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    print(
+        f"{config.directory}: OK — {len(config.sources.sources)} sources, "
+        f"{len(config.rules.rules)} rules, {len(config.rules.lists)} term lists, "
+        f"{len(config.rules.entities)} entities, {len(config.monitor.channels)} channels"
+    )
+    return 0
+
+
+def _digest(commands) -> None:
+    command = _command(
+        commands, "digest",
+        "Build and deliver the digest of stored hits not yet sent; --dry-run prints it and sends or marks nothing.",
+        "python run_monitor.py digest --channel files --dry-run", _run_digest,
+    )
+    _config_option(command)
+    command.add_argument("--channel", metavar="NAME", help="only this channel (default: every channel)")
+    command.add_argument("--dry-run", action="store_true", help="print what would be sent; send and mark nothing")
+
+
+def _run_digest(args: argparse.Namespace) -> int:
+    from monitor.service import deliver
+
+    config = load_config(args.config)
+    for report in deliver(config, channel=args.channel, dry_run=args.dry_run):
+        if args.dry_run and report.rendered is not None:
+            print(report.rendered.text)
+        state = "sent" if report.sent else ("nothing to send" if not report.stories else "not sent")
+        print(f"{report.channel}: {report.stories} stories, {state} {report.reference or report.error}".rstrip())
+    return 0
+
+
+def _sources(commands) -> None:
+    command = _command(
+        commands, "sources",
+        "List every configured source with its health: last success, last error, consecutive failures.",
+        "python run_monitor.py sources", _run_sources,
+    )
+    _config_option(command)
+
+
+def _run_sources(args: argparse.Namespace) -> int:
+    from monitor.report import describe_sources
+    from monitor.service import source_health
+
+    config = load_config(args.config)
+    print(describe_sources(source_health(config)))
+    return 0

@@ -1,0 +1,110 @@
+"""Read a config folder (monitor.yaml, sources.yaml, rules/*.yaml) into one Config.
+
+Every problem in every file is collected and reported together, each as
+"file:line: key.path: what is wrong", so an analyst fixes them in one pass.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from monitor.config.models import MonitorSettings, SourcesFile
+from monitor.config.yamlfile import YamlError, line_of, load_yaml
+from monitor.rules.model import RuleFile, RulePack
+
+Model = TypeVar("Model", bound=BaseModel)
+DEFAULT_CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
+
+
+class ConfigError(Exception):
+    """The configuration has mistakes; `problems` holds one line per mistake."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Config:
+    directory: Path
+    monitor: MonitorSettings
+    sources: SourcesFile
+    rules: RulePack
+
+
+def load_config(directory: Path | None = None) -> Config:
+    """Load and validate every file of a config folder, or raise ConfigError listing all problems."""
+    directory = Path(directory or DEFAULT_CONFIG_DIR)
+    if not directory.is_dir():
+        raise ConfigError([f"{directory}: no such config folder; pass --config with a folder holding monitor.yaml"])
+    problems: list[str] = []
+    monitor = _load(directory / "monitor.yaml", MonitorSettings, problems, optional=True)
+    sources = _load(directory / "sources.yaml", SourcesFile, problems)
+    rule_files = [
+        (path, rule_file)
+        for path in sorted((directory / "rules").glob("*.yaml"))
+        if (rule_file := _load(path, RuleFile, problems)) is not None
+    ]
+    if not problems:
+        try:
+            rules = RulePack.combine(rule_files)
+        except ValueError as error:
+            problems.extend(str(error).splitlines())
+    if problems:
+        raise ConfigError(problems)
+    return Config(directory=directory, monitor=monitor, sources=sources, rules=rules)
+
+
+def _load(path: Path, model: type[Model], problems: list[str], optional: bool = False) -> Model | None:
+    if not path.exists():
+        if optional:
+            return model()
+        problems.append(f"{path}: file is missing")
+        return None
+    try:
+        data = load_yaml(path)
+    except YamlError as error:
+        problems.append(str(error))
+        return None
+    if data is None and optional:
+        return model()
+    try:
+        return model.model_validate(data if data is not None else {})
+    except ValidationError as error:
+        problems.extend(_describe(path, data, detail) for detail in error.errors())
+        return None
+
+
+def _describe(path: Path, data: Any, detail: dict) -> str:
+    location = tuple(step for step in detail["loc"] if not (isinstance(step, str) and step.startswith("function-")))
+    line = line_of(data, location)
+    where = f"{path}:{line}" if line else str(path)
+    key = ".".join(str(step) for step in location) or "(top level)"
+    if detail["type"] == "extra_forbidden":
+        message = f"unknown key {location[-1]!r}{_suggestion(str(location[-1]))}"
+    elif detail["type"] == "missing":
+        message = "this key is required"
+    else:
+        message = detail["msg"].removeprefix("Value error, ")
+    return f"{where}: {key}: {message}"
+
+
+def _suggestion(word: str) -> str:
+    matches = difflib.get_close_matches(word, sorted(_known_keys()), n=1, cutoff=0.7)
+    return f" (did you mean {matches[0]!r}?)" if matches else ""
+
+
+def _known_keys() -> set[str]:
+    from monitor.config import models
+    from monitor.rules import model as rule_model
+
+    keys: set[str] = set()
+    for module in (models, rule_model):
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, BaseModel):
+                keys.update(field.alias or name for name, field in value.model_fields.items())
+    return keys

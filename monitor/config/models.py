@@ -1,0 +1,145 @@
+"""The shape of monitor.yaml and sources.yaml, validated with pydantic."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from crawler.addresses import BlockedAddress, check_url
+from crawler.items import SourceSpec
+from crawler.settings import CrawlPolicy
+from monitor.config.units import Duration, Size
+
+
+class Strict(BaseModel):
+    """Unknown keys are mistakes: an analyst's typo must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CrawlSettings(Strict):
+    user_agent: str = CrawlPolicy.user_agent
+    timeout: Duration = 30.0
+    max_response_size: Size = 8 * 1024 * 1024
+    concurrency: int = Field(32, ge=1, le=512)
+    concurrency_per_domain: int = Field(2, ge=1, le=32)
+    delay: float = Field(0.0, ge=0)
+    retries: int = Field(2, ge=0, le=10)
+    max_redirects: int = Field(5, ge=0, le=20)
+    obey_robots: bool = True
+    autothrottle: bool = True
+    allow_private_addresses: bool = False
+
+    def policy(self) -> CrawlPolicy:
+        return CrawlPolicy(
+            user_agent=self.user_agent,
+            timeout=self.timeout,
+            max_response_bytes=self.max_response_size,
+            concurrency=self.concurrency,
+            concurrency_per_domain=self.concurrency_per_domain,
+            delay=self.delay,
+            retries=self.retries,
+            max_redirects=self.max_redirects,
+            obey_robots=self.obey_robots,
+            autothrottle=self.autothrottle,
+            allow_private_addresses=self.allow_private_addresses,
+        )
+
+
+class FileChannel(Strict):
+    name: str = "files"
+    kind: Literal["file"] = "file"
+    folder: Path = Path("data/digests")
+    severities: list[Literal["urgent", "high", "normal", "low"]] = ["urgent", "high", "normal", "low"]
+
+
+class MonitorSettings(Strict):
+    database: Path = Path("data/dozor.sqlite3")
+    timezone: str = "Asia/Almaty"
+    crawl: CrawlSettings = CrawlSettings()
+    channels: list[FileChannel] = [FileChannel()]
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}; use a name like Asia/Almaty or UTC") from error
+        return value
+
+
+class ListingSelectors(Strict):
+    links: str
+
+
+class ArticleSelectors(Strict):
+    title: str | None = None
+    body: str | None = None
+    date: str | None = None
+
+
+class Source(Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    kind: Literal["rss", "atom", "html", "sitemap", "telegram"]
+    url: str | None = None
+    urls: list[str] = []
+    country: str = Field("", pattern=r"^([A-Z]{2}|REGION|)$")
+    languages: list[str] = []
+    interval: Duration = 1800.0
+    enabled: bool = True
+    full_text: bool = False
+    user_agent: str | None = None
+    timeout: Duration | None = None
+    max_age: Duration | None = None
+    max_items: int = Field(200, ge=1, le=5000)
+    listing: ListingSelectors | None = None
+    article: ArticleSelectors | None = None
+
+    @model_validator(mode="after")
+    def _one_url_at_least(self) -> "Source":
+        if not self.url and not self.urls:
+            raise ValueError("give the source a url (or a list of urls)")
+        for url in self.all_urls():
+            try:
+                check_url(url)
+            except BlockedAddress as error:
+                if "private or local" not in str(error):
+                    raise ValueError(f"{url}: {error}") from error
+        return self
+
+    def all_urls(self) -> tuple[str, ...]:
+        return tuple(([self.url] if self.url else []) + self.urls)
+
+    def spec(self, default_timeout: float) -> SourceSpec:
+        """The crawler's view of this source, with the crawl-wide timeout as fallback."""
+        return SourceSpec(
+            name=self.name,
+            kind=self.kind,
+            urls=self.all_urls(),
+            country=self.country,
+            languages=tuple(self.languages),
+            timeout=self.timeout or default_timeout,
+            user_agent=self.user_agent,
+            full_text=self.full_text,
+            listing_links=self.listing.links if self.listing else None,
+            article_title=self.article.title if self.article else None,
+            article_body=self.article.body if self.article else None,
+            article_date=self.article.date if self.article else None,
+            max_items=self.max_items,
+        )
+
+
+class SourcesFile(Strict):
+    sources: list[Source]
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> "SourcesFile":
+        seen: set[str] = set()
+        for source in self.sources:
+            if source.name in seen:
+                raise ValueError(f"two sources are named {source.name!r}; names must be unique")
+            seen.add(source.name)
+        return self

@@ -1,0 +1,142 @@
+"""What a digest says: stories with undelivered hits for one channel, grouped and ranked.
+
+Pure data; rendering and sending happen elsewhere.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from monitor.health import failing_sources
+from monitor.rules.model import SEVERITY_RANK
+from monitor.store import Store
+
+SNIPPET_RADIUS = 140
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    emphasised: bool = False
+
+
+@dataclass
+class DigestItem:
+    article_id: int
+    title: str
+    url: str
+    source: str
+    published: str | None
+    severity: str
+    score: int
+    rules: list[str]
+    snippet: list[Segment]
+    delivery_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class DigestGroup:
+    title: str
+    items: list[DigestItem]
+
+
+@dataclass
+class Digest:
+    channel: str
+    created_at: datetime
+    groups: list[DigestGroup]
+    failing_sources: list[dict]
+
+    @property
+    def items(self) -> list[DigestItem]:
+        return [item for group in self.groups for item in group.items]
+
+    @property
+    def delivery_ids(self) -> list[int]:
+        return [delivery for item in self.items for delivery in item.delivery_ids]
+
+
+def build_digest(store: Store, channel: str, now: datetime | None = None) -> Digest:
+    """Every pending delivery of the channel, one item per article, grouped by its strongest rule."""
+    rows = store.db.query(
+        """
+        SELECT d.id AS delivery_id, h.rule_id, h.rule_title, h.severity, h.score, h.evidence,
+               a.id AS article_id, a.title, a.url, a.source, a.published, a.body
+        FROM deliveries d JOIN hits h ON h.id = d.hit_id JOIN articles a ON a.id = h.article_id
+        WHERE d.channel = ? AND d.status = 'pending'
+        ORDER BY a.id, h.id
+        """,
+        [channel],
+    )
+    by_article: dict[int, list] = defaultdict(list)
+    for row in rows:
+        by_article[row["article_id"]].append(row)
+    return Digest(
+        channel=channel,
+        created_at=now or datetime.now(timezone.utc),
+        groups=_groups(_item(article_rows) for article_rows in by_article.values()),
+        failing_sources=failing_sources(store),
+    )
+
+
+def _strength(row) -> tuple[int, int]:
+    return SEVERITY_RANK[row["severity"]], row["score"]
+
+
+def _item(rows: list) -> DigestItem:
+    """One article's digest entry, presented by its strongest hit."""
+    rows = sorted(rows, key=_strength, reverse=True)
+    best = rows[0]
+    return DigestItem(
+        article_id=best["article_id"], title=best["title"], url=best["url"], source=best["source"],
+        published=best["published"], severity=best["severity"], score=best["score"],
+        rules=list(dict.fromkeys(row["rule_title"] for row in rows)),
+        snippet=snippet(best["title"], best["body"] or "", json.loads(best["evidence"] or "[]")),
+        delivery_ids=[row["delivery_id"] for row in rows],
+    )
+
+
+def rank_key(item: DigestItem) -> tuple:
+    """Most severe first, then highest score, then newest."""
+    return (-SEVERITY_RANK[item.severity], -item.score, _negated(item.published or ""))
+
+
+def _negated(text: str) -> tuple[int, ...]:
+    return tuple(-ord(char) for char in text)
+
+
+def _groups(items: Iterable[DigestItem]) -> list[DigestGroup]:
+    """Items grouped under their strongest rule; groups ordered by their best item."""
+    grouped: dict[str, list[DigestItem]] = defaultdict(list)
+    for item in items:
+        grouped[item.rules[0]].append(item)
+    groups = [DigestGroup(title, sorted(members, key=rank_key)) for title, members in grouped.items()]
+    return sorted(groups, key=lambda group: rank_key(group.items[0]))
+
+
+def snippet(title: str, body: str, evidence: list[dict]) -> list[Segment]:
+    """A short passage of the body around the first body evidence, matched terms emphasised."""
+    spans = sorted((entry["start"], entry["end"]) for entry in evidence if entry.get("field") == "body")
+    if not spans:
+        return [Segment(_shorten(body, 2 * SNIPPET_RADIUS))] if body else []
+    start = max(0, spans[0][0] - SNIPPET_RADIUS)
+    end = min(len(body), spans[0][1] + SNIPPET_RADIUS)
+    segments: list[Segment] = [Segment("…")] if start > 0 else []
+    cursor = start
+    for span_start, span_end in spans:
+        if span_start < cursor or span_end > end:
+            continue
+        segments.append(Segment(body[cursor:span_start]))
+        segments.append(Segment(body[span_start:span_end], emphasised=True))
+        cursor = span_end
+    segments.append(Segment(body[cursor:end]))
+    if end < len(body):
+        segments.append(Segment("…"))
+    return [segment for segment in segments if segment.text]
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"

@@ -1,0 +1,81 @@
+"""Per-source health: last success, last error and its category, consecutive failures."""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from crawler.items import FetchOutcome
+from monitor.store import Store, utc_now
+
+log = logging.getLogger("dozor.health")
+
+
+@dataclass(frozen=True)
+class SourceRound:
+    """How one source fared in one round: failed if its first (listing or feed) request failed."""
+
+    name: str
+    kind: str
+    ok: bool
+    items: int
+    category: str
+    reason: str
+
+
+def summarise(kinds: dict[str, str], outcomes: Iterable[FetchOutcome]) -> list[SourceRound]:
+    by_source: dict[str, list[FetchOutcome]] = defaultdict(list)
+    for outcome in outcomes:
+        by_source[outcome.source].append(outcome)
+    rounds = []
+    for name, kind in kinds.items():
+        mine = by_source.get(name, [])
+        failures = [outcome for outcome in mine if not outcome.ok]
+        successes = [outcome for outcome in mine if outcome.ok]
+        first_failure = failures[0] if failures else None
+        rounds.append(
+            SourceRound(
+                name=name,
+                kind=kind,
+                ok=bool(successes),
+                items=sum(outcome.items for outcome in successes),
+                category=first_failure.category if first_failure and not successes else "",
+                reason=first_failure.reason if first_failure and not successes else "",
+            )
+        )
+    return rounds
+
+
+def record(store: Store, rounds: Iterable[SourceRound]) -> None:
+    """Write this round's result for every source; log recoveries and failures once each."""
+    now = utc_now()
+    with store.transaction() as db:
+        for entry in rounds:
+            previous = db.execute(
+                "SELECT consecutive_failures FROM sources WHERE name = ?", (entry.name,)
+            ).fetchone()
+            failures_before = previous[0] if previous else 0
+            row = {"name": entry.name, "kind": entry.kind, "last_attempt": now, "last_items": entry.items}
+            if entry.ok:
+                row |= {"last_success": now, "consecutive_failures": 0}
+                if failures_before:
+                    log.info("source %s recovered after %d failed rounds", entry.name, failures_before)
+            else:
+                row |= {
+                    "last_error": entry.reason or "no response",
+                    "last_error_category": entry.category or "unknown",
+                    "consecutive_failures": failures_before + 1,
+                }
+                log.warning("source %s failed (%s): %s", entry.name, entry.category, entry.reason)
+            db["sources"].upsert(row, pk="name", alter=False)
+
+
+def failing_sources(store: Store, min_failures: int = 1) -> list[dict]:
+    return list(
+        store.db.query(
+            "SELECT name, last_error_category, last_error, consecutive_failures, last_success FROM sources "
+            "WHERE consecutive_failures >= ? ORDER BY name",
+            [min_failures],
+        )
+    )

@@ -1,0 +1,78 @@
+"""The database schema, as an ordered list of migrations; opening an older file upgrades it."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+
+def _v1_core(db: sqlite_utils.Database) -> None:
+    db["sources"].create(
+        {
+            "name": str, "kind": str, "last_attempt": str, "last_success": str, "last_error": str,
+            "last_error_category": str, "consecutive_failures": int, "last_items": int,
+        },
+        pk="name",
+    )
+    db["articles"].create(
+        {
+            "id": int, "url": str, "canonical_url": str, "fingerprint": str, "source": str, "title": str,
+            "body": str, "published": str, "language": str, "country": str, "fetched_at": str,
+        },
+        pk="id",
+        not_null={"url", "canonical_url", "fingerprint", "source", "title", "fetched_at"},
+    )
+    db["articles"].create_index(["canonical_url"], unique=True)
+    db["articles"].create_index(["fingerprint"])
+    db["articles"].create_index(["fetched_at"])
+    db["hits"].create(
+        {
+            "id": int, "article_id": int, "rule_id": str, "rule_title": str, "severity": str, "score": int,
+            "evidence": str, "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+        not_null={"article_id", "rule_id", "severity", "created_at"},
+    )
+    db["hits"].create_index(["article_id", "rule_id"], unique=True)
+    db["deliveries"].create(
+        {
+            "id": int, "hit_id": int, "channel": str, "status": str, "message_ref": str, "attempts": int,
+            "error": str, "next_attempt": str, "created_at": str, "sent_at": str,
+        },
+        pk="id",
+        foreign_keys=[("hit_id", "hits", "id")],
+        not_null={"hit_id", "channel", "status", "created_at"},
+        defaults={"status": "pending", "attempts": 0},
+    )
+    db["deliveries"].create_index(["hit_id", "channel"], unique=True)
+    db["deliveries"].create_index(["channel", "status"])
+    db["articles"].enable_fts(["title", "body"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")
+
+
+MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
+    (1, "sources, articles, hits, deliveries, full-text index", _v1_core),
+]
+
+
+def migrate(db: sqlite_utils.Database) -> list[int]:
+    """Apply every migration the database has not seen, each in its own transaction."""
+    db.conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)")
+    done = {row[0] for row in db.conn.execute("SELECT version FROM schema_migrations")}
+    applied = []
+    for version, name, step in MIGRATIONS:
+        if version in done:
+            continue
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            step(db)
+            db.conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, datetime('now'))",
+                (version, name),
+            )
+            db.conn.execute("COMMIT")
+        except BaseException:
+            db.conn.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied

@@ -1,0 +1,1 @@
+"""Notifiers: they receive rendered messages and send them; they never open the store."""

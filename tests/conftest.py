@@ -1,0 +1,52 @@
+"""Shared test set-up: a clean environment, loopback-only sockets, helpers to run Dozor."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET_PREFIXES = ("DOZOR_SMTP", "DOZOR_TELEGRAM", "SMTP_", "TELEGRAM_")
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "no_proxy", "NO_PROXY")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """An empty selection is not a failure of the suite."""
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        session.exitstatus = pytest.ExitCode.OK
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test can read a real SMTP password or bot token, or go through a proxy."""
+    for name in list(os.environ):
+        if name.startswith(SECRET_PREFIXES) or name in PROXY_VARIABLES:
+            monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any test that opens a connection to anything but loopback."""
+    original = socket.socket.connect
+
+    def guarded(self: socket.socket, address) -> object:
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            host = address[0]
+            if host not in ("127.0.0.1", "::1", "localhost") and not str(host).startswith("127."):
+                raise AssertionError(f"test tried to connect to {address!r}; only loopback is allowed")
+        return original(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+def run_dozor(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run `python run_monitor.py ARGS` as a user would, in a subprocess."""
+    env = {key: value for key, value in os.environ.items() if key not in PROXY_VARIABLES and not key.startswith(SECRET_PREFIXES)}
+    return subprocess.run(
+        [sys.executable, str(ROOT / "run_monitor.py"), *args],
+        cwd=cwd or ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+    )

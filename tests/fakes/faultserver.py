@@ -1,0 +1,75 @@
+"""A fixture site plus named fault routes, served on 127.0.0.1 from a background thread.
+
+Routes under /status/CODE answer with that status; /slow/SECONDS waits before
+answering; /count/... records how often it was asked. Everything else is a file
+from the site folder, with {{BASE}} replaced by the server's address.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from functools import partial
+from http import HTTPStatus
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from monitor.demo_server import _Handler
+
+
+class FaultHandler(_Handler):
+    hits: Counter
+    overrides: dict
+
+    def do_GET(self) -> None:
+        path = urlsplit(self.path).path
+        self.hits[path] += 1
+        if path in self.overrides:
+            status, content_type, body = self.overrides[path]
+            return self._answer(status, content_type, body)
+        if path.startswith("/status/"):
+            return self._answer(int(path.rsplit("/", 1)[1]), "text/plain", b"fault route")
+        if path.startswith("/slow/"):
+            time.sleep(float(path.rsplit("/", 1)[1]))
+            return self._answer(200, "application/rss+xml", b"<rss version='2.0'><channel></channel></rss>")
+        super().do_GET()
+
+    def _answer(self, status: int, content_type: str, body: bytes) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+class FaultServer:
+    """Use as a context manager; `override(path, status, content_type, body)` changes a route live."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.hits: Counter = Counter()
+        self.overrides: dict[str, tuple[int, str, bytes]] = {}
+        self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def override(self, path: str, status: int = HTTPStatus.OK, content_type: str = "text/plain", body: bytes = b"") -> None:
+        self.overrides[path] = (status, content_type, body)
+
+    def __enter__(self) -> "FaultServer":
+        handler = type("Handler", (FaultHandler,), {"hits": self.hits, "overrides": self.overrides})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(self.root)))
+        self._server.daemon_threads = True
+        handler.base = self.base
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
