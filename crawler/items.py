@@ -1,7 +1,7 @@
 """Plain records the crawler emits; the monitor package consumes them."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 
@@ -18,10 +18,20 @@ class SourceSpec:
     user_agent: str | None = None
     full_text: bool = False
     listing_links: str | None = None
+    listing_next: str | None = None
+    listing_pages: int = 1
     article_title: str | None = None
     article_body: str | None = None
     article_date: str | None = None
     max_items: int = 200
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a server said about a URL's last version, for a conditional GET."""
+
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,4 +58,4 @@ class FetchOutcome:
     category: str = ""
     reason: str = ""
     items: int = 0
-    extra: dict = field(default_factory=dict)
+    validators: Validators | None = None

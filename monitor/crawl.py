@@ -3,18 +3,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from scrapy import signals
 from scrapy.crawler import AsyncCrawlerRunner
 
-from crawler.items import Article, FetchOutcome, SourceSpec
+from crawler.items import Article, FetchOutcome, SourceSpec, Validators
 from crawler.settings import CrawlPolicy, scrapy_settings
 from crawler.spiders.feed import FeedSpider
 from crawler.spiders.html import HtmlSpider
+from crawler.spiders.sitemap import SitemapSpider
+from crawler.spiders.telegram import TelegramSpider
 
-SPIDERS = (FeedSpider, HtmlSpider)
+SPIDERS = (FeedSpider, HtmlSpider, SitemapSpider, TelegramSpider)
 log = logging.getLogger("dozor.crawl")
 
 
@@ -28,6 +30,7 @@ async def crawl(
     sources: Sequence[SourceSpec],
     policy: CrawlPolicy,
     is_known: Callable[[str], bool] = lambda url: False,
+    validators: Mapping[str, Validators] | None = None,
 ) -> CrawlResult:
     """Fetch every source once; articles and per-request outcomes come back as plain records."""
     result = CrawlResult()
@@ -46,7 +49,7 @@ async def crawl(
             continue
         crawler = runner.create_crawler(spider)
         crawler.signals.connect(collect, signal=signals.item_scraped)
-        tasks.append(runner.crawl(crawler, sources=mine, is_known=is_known))
+        tasks.append(runner.crawl(crawler, sources=mine, is_known=is_known, validators=validators))
     await asyncio.gather(*tasks)
     log.info("crawl finished: %d articles, %d fetch outcomes", len(result.articles), len(result.outcomes))
     return result

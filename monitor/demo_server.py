@@ -5,6 +5,7 @@ server's own address, so feeds can carry absolute links to their articles.
 """
 from __future__ import annotations
 
+import hashlib
 import threading
 from functools import partial
 from http import HTTPStatus
@@ -31,9 +32,16 @@ class _Handler(SimpleHTTPRequestHandler):
             self.send_error(HTTPStatus.NOT_FOUND)
             return
         body = target.read_bytes().replace(b"{{BASE}}", self.base.encode("ascii"))
+        etag = '"%s"' % hashlib.sha1(body).hexdigest()[:16]
+        if self.headers.get("If-None-Match") == etag:
+            self.send_response(HTTPStatus.NOT_MODIFIED)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", CONTENT_TYPES.get(target.suffix, "application/octet-stream"))
         self.send_header("Content-Length", str(len(body)))
+        self.send_header("ETag", etag)
         self.end_headers()
         self.wfile.write(body)
 

@@ -50,8 +50,13 @@ def _v1_core(db: sqlite_utils.Database) -> None:
     db["articles"].enable_fts(["title", "body"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")
 
 
+def _v2_http_cache(db: sqlite_utils.Database) -> None:
+    db["http_cache"].create({"url": str, "etag": str, "last_modified": str, "updated_at": str}, pk="url")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "sources, articles, hits, deliveries, full-text index", _v1_core),
+    (2, "validators for conditional GET", _v2_http_cache),
 ]
 
 

@@ -1,11 +1,53 @@
-"""Text normalisation shared by rules and dedup: one notion of a word and its plain form."""
+"""Text normalisation shared by rules and dedup: one notion of a word and its plain form.
+
+Three levels, each coarser than the last:
+
+- `words` cuts text into words. Apostrophes inside a word keep it whole (Uzbek
+  o'zbek), and so do combining accents (text in NFD form) and the invisible
+  characters that copy-paste and evasion put inside words (soft hyphen,
+  zero-width space and joiners).
+- `normalise_word` folds case, accents, apostrophes and invisible characters.
+- `skeleton` also folds script and spelling: Cyrillic (Russian, Kazakh, Uzbek,
+  Kyrgyz, Tajik) and Latin (English, Uzbek, Kazakh and Turkmen alphabets) end
+  up in one Latin spelling, with the usual English variants merged (kh/h, zh/j,
+  -yev/-ev, doubled letters), so that "Алиев", "Aliyev" and "Aliev" are one word.
+"""
 from __future__ import annotations
 
 import re
 import unicodedata
 
-WORD = re.compile(r"\w+(?:['ʻʼ‘’`]\w+)*")
-_APOSTROPHES = re.compile(r"['ʻʼ‘’`]")
+_APOSTROPHE_CHARS = "'ʻʼ‘’`"
+_INVISIBLE_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_MARKS = "\u0300-\u036f\u0483-\u0489"
+WORD = re.compile(
+    rf"[\w{_MARKS}]+(?:[{_APOSTROPHE_CHARS}{_INVISIBLE_CHARS}]+[\w{_MARKS}]+)*"
+)
+_APOSTROPHES = re.compile(f"[{_APOSTROPHE_CHARS}{_INVISIBLE_CHARS}]")
+
+# Letters mapped before accents are stripped: either they would lose what sets
+# them apart (ў is u + breve but reads o'), or they do not decompose at all (ı, ә).
+_LETTERS = str.maketrans({
+    "й": "y", "ё": "e", "ў": "o", "ғ": "g", "қ": "k", "ң": "n", "ә": "a", "ө": "o",
+    "ү": "u", "ұ": "u", "һ": "h", "ҳ": "h", "ҷ": "j", "ӣ": "i", "ӯ": "u", "і": "i",
+    "ї": "i", "є": "e", "ı": "i", "ş": "sh", "ç": "ch", "ž": "zh", "č": "ch", "š": "sh",
+    "ň": "n", "ŋ": "n", "ə": "a", "ğ": "g", "ǵ": "g",
+})
+_CYRILLIC = str.maketrans({
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z",
+    "и": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
+    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "h", "ц": "ts", "ч": "ch", "ш": "sh",
+    "щ": "sh", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
+})
+# One spelling for the sounds that English, Russian and Turkic spellings write
+# differently. Order matters: longer digraphs first; "ye" before "y" so that
+# Yerbol/Ербол and Aliyev/Алиев meet; then y -> i so that Syria/Сирия meet.
+_SPELLINGS = {
+    "shch": "sh", "dzh": "j", "dj": "j", "zh": "j", "kh": "h", "gh": "g",
+    "ye": "e", "x": "h", "q": "k", "w": "v", "y": "i",
+}
+_SPELLING = re.compile("|".join(_SPELLINGS))
+_DOUBLED = re.compile(r"(.)\1+")
 
 
 def words(text: str) -> list[str]:
@@ -18,3 +60,15 @@ def normalise_word(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
     return _APOSTROPHES.sub("", unicodedata.normalize("NFC", stripped))
+
+
+def skeleton(word: str) -> str:
+    """Script- and spelling-insensitive form of one word: 'Ўзбекистон' and "O'zbekiston" give 'ozbekiston'."""
+    folded = unicodedata.normalize("NFC", word).casefold().translate(_LETTERS)
+    plain = normalise_word(folded).translate(_CYRILLIC)
+    return _DOUBLED.sub(r"\1", _SPELLING.sub(lambda found: _SPELLINGS[found.group()], plain))
+
+
+def is_cyrillic(word: str) -> bool:
+    """Whether a word is written (at least partly) in Cyrillic, which decides how it is stemmed."""
+    return any("\u0400" <= char <= "\u04ff" for char in word)

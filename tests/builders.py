@@ -46,7 +46,10 @@ def write_config(folder: Path, data_dir: Path, sources: list[dict], rules: dict 
     monitor = {
         "database": str(data_dir / "dozor.sqlite3"),
         "timezone": "Asia/Almaty",
-        "crawl": {"allow_private_addresses": True, "retries": 0, "autothrottle": False, "timeout": "5s", **crawl},
+        "crawl": {
+            "allow_private_addresses": True, "retries": 0, "autothrottle": False, "timeout": "5s",
+            "first_crawl_max_age": "36500d", **crawl,
+        },
         "channels": [{"name": "files", "kind": "file", "folder": str(data_dir / "digests")}],
     }
     _dump(folder / "monitor.yaml", monitor)

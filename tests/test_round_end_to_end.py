@@ -95,3 +95,20 @@ def test_sources_command_lists_health(site, tmp_path):
     broken = next(line for line in listing.stdout.splitlines() if line.startswith("broken"))
     assert "failing" in broken and "http_5xx" in broken
     assert any(line.startswith("wire") and " ok " in line for line in listing.stdout.splitlines())
+
+
+def test_second_round_sends_conditional_requests_and_gets_304(site, tmp_path):
+    config = write_config(tmp_path / "config", tmp_path / "data", demo_sources(site.base))
+    run_dozor("once", "--config", str(config))
+    site.hits.clear()
+
+    second = run_dozor("once", "--config", str(config))
+
+    assert second.returncode == 0, second.stderr
+    assert "Sources fetched: 3 of 3" in second.stdout
+    database = tmp_path / "data/dozor.sqlite3"
+    cached = {row["url"] for row in _rows(database, "SELECT url FROM http_cache")}
+    assert f"{site.base}/feeds/central-asia.rss" in cached
+    # Only the feeds and the listing were asked again; no article page was fetched twice.
+    assert set(site.hits) == {"/feeds/central-asia.rss", "/feeds/kazakh.atom", "/news/index.html", "/robots.txt"}
+    assert site.not_modified >= 3

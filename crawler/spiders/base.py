@@ -1,19 +1,23 @@
-"""What every Dozor spider shares: requests tagged with their source, failures as records."""
+"""What every Dozor spider shares: requests tagged with their source, conditional GET,
+article pages read by selectors or automatic extraction, failures as records."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler.encoding import decode
 from crawler.errors import categorize
-from crawler.items import FetchOutcome, SourceSpec
+from crawler.extract import Selectors, extract_article
+from crawler.items import Article, FetchOutcome, SourceSpec, Validators
 
 
 class SourceSpider(scrapy.Spider):
-    """Fetches the given sources; subclasses say how a response becomes Articles."""
+    """Fetches the given sources; subclasses say how the first response of a source is read."""
 
     kinds: tuple[str, ...] = ()
 
@@ -21,16 +25,19 @@ class SourceSpider(scrapy.Spider):
         self,
         sources: Iterable[SourceSpec] = (),
         is_known: Callable[[str], bool] = lambda url: False,
+        validators: Mapping[str, Validators] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.sources = [source for source in sources if source.kind in self.kinds]
         self.is_known = is_known
+        self.validators = validators or {}
 
     async def start(self):
         for source in self.sources:
             for url in source.urls:
-                yield self.request(url, source, self.parse_start)
+                request = self.request(url, source, self.parse_start, handle_httpstatus_list=[304])
+                yield self._conditional(request)
 
     def request(self, url: str, source: SourceSpec, callback: Callable, **meta: Any) -> scrapy.Request:
         headers = {"User-Agent": source.user_agent} if source.user_agent else None
@@ -43,19 +50,78 @@ class SourceSpider(scrapy.Spider):
             dont_filter=True,
         )
 
+    def _conditional(self, request: scrapy.Request) -> scrapy.Request:
+        known = self.validators.get(request.url)
+        if known is not None:
+            if known.etag:
+                request.headers["If-None-Match"] = known.etag
+            if known.last_modified:
+                request.headers["If-Modified-Since"] = known.last_modified
+        return request
+
     def parse_start(self, response: Response):
+        source: SourceSpec = response.meta["source"]
+        if response.status == 304:
+            yield self.outcome(response, items=0)
+            return
+        yield from self.parse_source(response, source)
+
+    def parse_source(self, response: Response, source: SourceSpec):
         raise NotImplementedError
+
+    def outcome(self, response: Response, items: int, problem: str = "") -> FetchOutcome:
+        etag = response.headers.get(b"ETag")
+        modified = response.headers.get(b"Last-Modified")
+        validators = None
+        if etag or modified:
+            validators = Validators(
+                etag=etag.decode("latin-1") if etag else None,
+                last_modified=modified.decode("latin-1") if modified else None,
+            )
+        return FetchOutcome(
+            source=response.meta["source"].name, url=response.request.url if response.request else response.url,
+            ok=True, status=response.status, items=items, reason=problem, validators=validators,
+        )
+
+    def article_request(self, url: str, source: SourceSpec, title: str = "", body: str = "",
+                        published: datetime | None = None) -> scrapy.Request | None:
+        """A request for an article page not stored yet; the seed fills in what the page lacks."""
+        if self.is_known(url):
+            return None
+        return self.request(url, source, self.parse_article, seed=(title, body, published))
+
+    def parse_article(self, response: Response):
+        source: SourceSpec = response.meta["source"]
+        seed_title, seed_body, seed_published = response.meta.get("seed", ("", "", None))
+        page = extract_article(
+            decode(response.body, self.header_charset(response)),
+            response.url,
+            Selectors(source.article_title, source.article_body, source.article_date),
+        )
+        title = page.title or seed_title
+        body = page.body if len(page.body) >= len(seed_body) else seed_body
+        if not (title and body):
+            yield FetchOutcome(
+                source=source.name, url=response.url, ok=False, status=response.status,
+                category="parse", reason="no title or body found on the article page",
+            )
+            return
+        yield self.article(source, response.url, title, body, page.published or seed_published)
+
+    @staticmethod
+    def article(source: SourceSpec, url: str, title: str, body: str, published: datetime | None,
+                language: str = "") -> Article:
+        return Article(
+            source=source.name, url=url, title=title, body=body, published=published,
+            language=language or (source.languages[0] if source.languages else ""), country=source.country,
+        )
 
     def failed(self, failure: Failure):
         request = failure.request
         category, reason, status = categorize(failure)
         yield FetchOutcome(
-            source=request.meta["source"].name,
-            url=request.url,
-            ok=False,
-            status=status,
-            category=category,
-            reason=reason,
+            source=request.meta["source"].name, url=request.url, ok=False,
+            status=status, category=category, reason=reason,
         )
 
     @staticmethod

@@ -1,39 +1,36 @@
-"""RSS and Atom sources."""
+"""RSS and Atom sources, with the article page fetched when the feed gives only a summary."""
 from __future__ import annotations
 
 from scrapy.http import Response
 
 from crawler.feeds import parse_feed
-from crawler.items import Article, FetchOutcome
+from crawler.items import FetchOutcome, SourceSpec
 from crawler.spiders.base import SourceSpider
+
+# Below this many characters a feed entry is taken to be a summary, not the article.
+SUMMARY_LENGTH = 600
 
 
 class FeedSpider(SourceSpider):
     name = "dozor-feed"
     kinds = ("rss", "atom")
 
-    def parse_start(self, response: Response):
-        source = response.meta["source"]
+    def parse_source(self, response: Response, source: SourceSpec):
         feed = parse_feed(response.body, self.header_charset(response))
         if not feed.entries:
             yield self._empty(response, feed.problem, feed.looks_like_html)
             return
         entries = feed.entries[: source.max_items]
-        language = feed.language or (source.languages[0] if source.languages else "")
+        language = feed.language if feed.language and len(source.languages) != 1 else ""
         for entry in entries:
-            yield Article(
-                source=source.name,
-                url=response.urljoin(entry.link) if entry.link else response.url,
-                title=entry.title,
-                body=entry.text,
-                published=entry.published,
-                language=language,
-                country=source.country,
-            )
-        yield FetchOutcome(
-            source=source.name, url=response.url, ok=True, status=response.status,
-            items=len(entries), reason=feed.problem,
-        )
+            url = response.urljoin(entry.link) if entry.link else response.url
+            if source.full_text and entry.link and len(entry.text) < SUMMARY_LENGTH:
+                request = self.article_request(url, source, entry.title, entry.text, entry.published)
+                if request is not None:
+                    yield request
+                continue
+            yield self.article(source, url, entry.title, entry.text, entry.published, language)
+        yield self.outcome(response, items=len(entries), problem=feed.problem)
 
     @staticmethod
     def _empty(response: Response, problem: str, looks_like_html: bool) -> FetchOutcome:

@@ -31,6 +31,7 @@ class CrawlSettings(Strict):
     obey_robots: bool = True
     autothrottle: bool = True
     allow_private_addresses: bool = False
+    first_crawl_max_age: Duration = 7 * 86400.0
 
     def policy(self) -> CrawlPolicy:
         return CrawlPolicy(
@@ -73,6 +74,8 @@ class MonitorSettings(Strict):
 
 class ListingSelectors(Strict):
     links: str
+    next: str | None = None
+    pages: int = Field(1, ge=1, le=20)
 
 
 class ArticleSelectors(Strict):
@@ -102,6 +105,8 @@ class Source(Strict):
     def _one_url_at_least(self) -> "Source":
         if not self.url and not self.urls:
             raise ValueError("give the source a url (or a list of urls)")
+        if self.kind == "html" and self.listing is None:
+            raise ValueError("an html source needs listing.links, the CSS selector of its article links")
         for url in self.all_urls():
             try:
                 check_url(url)
@@ -125,6 +130,8 @@ class Source(Strict):
             user_agent=self.user_agent,
             full_text=self.full_text,
             listing_links=self.listing.links if self.listing else None,
+            listing_next=self.listing.next if self.listing else None,
+            listing_pages=self.listing.pages if self.listing else 1,
             article_title=self.article.title if self.article else None,
             article_body=self.article.body if self.article else None,
             article_date=self.article.date if self.article else None,

@@ -2,14 +2,19 @@
 
 A rule file holds named term lists, entity watchlists and rules. A rule's
 `match` is a clause; a clause is one of any/all/not/at_least/near, and its items
-are literal terms, `$name` references to lists or entities, or nested clauses.
+are literal terms, `$name` references to lists or entities, `@group`
+references to every entity of a group (or kind), or nested clauses.
+docs/rules.md is the analysts' guide to all of it.
 """
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
-from typing import Literal, Union
+from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+
+from monitor.rules.terms import check_item, check_term
 
 Severity = Literal["urgent", "high", "normal", "low"]
 SEVERITY_RANK: dict[str, int] = {"urgent": 3, "high": 2, "normal": 1, "low": 0}
@@ -20,28 +25,55 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+TermText = Annotated[str, AfterValidator(check_term)]
+ItemText = Annotated[str, AfterValidator(check_item)]
+Threshold = Annotated[int, Field(ge=50, le=100)]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")]
+
+
 class Term(Strict):
-    """A term with its own settings; a plain string is a Term with defaults."""
+    """A term with its own settings; a plain string is a Term with defaults.
 
-    term: str = Field(min_length=1)
-    fuzzy: int | None = Field(None, ge=50, le=100)
+    fuzzy is the rapidfuzz ratio (50-100) a word must reach against the term's
+    word; words under five letters are never matched fuzzily unless
+    fuzzy_short is set, because one changed letter in a short word is another word.
+    """
+
+    term: TermText
+    fuzzy: Threshold | None = None
+    fuzzy_short: bool = False
 
 
-TermItem = Union[str, Term]
+def _item_kind(value: object) -> str:
+    """Which form an item takes, so a mistake is reported once, against that form only."""
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, Term) or (isinstance(value, dict) and "term" in value):
+        return "term"
+    return "clause"
+
+
+TermItem = Annotated[Union[Annotated[TermText, Tag("text")], Annotated[Term, Tag("term")]], Discriminator(_item_kind)]
 
 
 class TermList(Strict):
     terms: list[TermItem] = Field(min_length=1)
-    fuzzy: int | None = Field(None, ge=50, le=100)
+    fuzzy: Threshold | None = None
 
 
 class Entity(Strict):
+    """A person or organisation known under several names; every alias is matched as a whole name."""
+
     kind: Literal["organisation", "person", "place"] = "organisation"
-    aliases: list[str] = Field(min_length=1)
-    fuzzy: int | None = Field(None, ge=50, le=100)
+    aliases: list[TermText] = Field(min_length=1)
+    fuzzy: Threshold | None = None
+    groups: list[Name] = []
 
 
-ClauseItem = Union[str, Term, "Clause"]
+ClauseItem = Annotated[
+    Union[Annotated[ItemText, Tag("text")], Annotated[Term, Tag("term")], Annotated["Clause", Tag("clause")]],
+    Discriminator(_item_kind),
+]
 
 
 class AtLeast(Strict):
@@ -53,6 +85,14 @@ class Near(Strict):
     of: list[ClauseItem] = Field(min_length=2)
     within: int | None = Field(None, ge=1, le=200)
     sentence: bool = False
+
+    @model_validator(mode="after")
+    def _bounded(self) -> "Near":
+        if self.within is None and not self.sentence:
+            raise ValueError("near needs `within: N` (words) or `sentence: true`, or both")
+        if any(isinstance(item, Clause) and item.not_ is not None for item in self.of):
+            raise ValueError("near cannot hold a `not` clause: it has no place in the text; put the `not` beside the near")
+        return self
 
 
 class Clause(Strict):
@@ -85,14 +125,17 @@ class Rule(Strict):
 
 
 class RuleFile(Strict):
-    lists: dict[str, TermList | list[TermItem]] = {}
-    entities: dict[str, Entity] = {}
+    lists: dict[Name, TermList] = {}
+    entities: dict[Name, Entity] = {}
     rules: list[Rule] = []
 
-    @field_validator("lists")
+    @field_validator("lists", mode="before")
     @classmethod
-    def _shorthand(cls, value: dict) -> dict:
-        return {name: item if isinstance(item, TermList) else TermList(terms=item) for name, item in value.items()}
+    def _shorthand(cls, value: object) -> object:
+        """`name: [a, b]` is short for `name: {terms: [a, b]}`."""
+        if isinstance(value, dict):
+            return {name: {"terms": item} if isinstance(item, list) else item for name, item in value.items()}
+        return value
 
 
 class RulePack(Strict):
@@ -126,9 +169,21 @@ class RulePack(Strict):
             raise ValueError("\n".join(problems))
         return pack
 
+    def groups(self) -> dict[str, list[str]]:
+        """Entity names by group; every entity is also in the group named after its kind."""
+        found: dict[str, list[str]] = {}
+        for name, entity in self.entities.items():
+            for group in dict.fromkeys([entity.kind, *entity.groups]):
+                found.setdefault(group, []).append(name)
+        return found
+
     def unknown_refs(self, rule: Rule) -> list[str]:
-        known = set(self.lists) | set(self.entities)
-        return [f"unknown list or entity ${name}" for name in sorted(_refs(rule.match) | _refs(rule.unless)) if name not in known]
+        known = {f"${name}" for name in [*self.lists, *self.entities]} | {f"@{group}" for group in self.groups()}
+        return [
+            f"unknown {'group' if ref[0] == '@' else 'list or entity'} {ref}{_did_you_mean(ref, known)}"
+            for ref in sorted(refs(rule.match) | refs(rule.unless))
+            if ref not in known
+        ]
 
 
 def _claim(name: str, path: Path, origin: dict[str, Path], problems: list[str]) -> None:
@@ -137,15 +192,21 @@ def _claim(name: str, path: Path, origin: dict[str, Path], problems: list[str]) 
     origin[name] = path
 
 
-def _refs(clause: Clause | None) -> set[str]:
+def _did_you_mean(ref: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(ref, sorted(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def refs(clause: Clause | None) -> set[str]:
+    """Every $list and @group reference in a clause, its nested clauses included."""
     if clause is None:
         return set()
     found: set[str] = set()
     for item in clause_items(clause):
         if isinstance(item, Clause):
-            found |= _refs(item)
-        elif isinstance(item, str) and item.startswith("$"):
-            found.add(item[1:])
+            found |= refs(item)
+        elif isinstance(item, str) and item[:1] in ("$", "@"):
+            found.add(item)
     return found
 
 

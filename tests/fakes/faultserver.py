@@ -21,6 +21,12 @@ from monitor.demo_server import _Handler
 class FaultHandler(_Handler):
     hits: Counter
     overrides: dict
+    server_state: "FaultServer"
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        if code == HTTPStatus.NOT_MODIFIED:
+            self.server_state.not_modified += 1
+        super().send_response(code, message)
 
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
@@ -52,6 +58,7 @@ class FaultServer:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.hits: Counter = Counter()
+        self.not_modified = 0
         self.overrides: dict[str, tuple[int, str, bytes]] = {}
         self._server: ThreadingHTTPServer | None = None
 
@@ -63,7 +70,7 @@ class FaultServer:
         self.overrides[path] = (status, content_type, body)
 
     def __enter__(self) -> "FaultServer":
-        handler = type("Handler", (FaultHandler,), {"hits": self.hits, "overrides": self.overrides})
+        handler = type("Handler", (FaultHandler,), {"hits": self.hits, "overrides": self.overrides, "server_state": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(self.root)))
         self._server.daemon_threads = True
         handler.base = self.base
