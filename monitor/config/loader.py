@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from crawler.addresses import BlockedAddress, check_url
 from monitor.config.models import MonitorSettings, SourcesFile
 from monitor.config.yamlfile import YamlError, line_of, load_yaml
 from monitor.rules.model import RuleFile, RulePack
@@ -49,6 +50,8 @@ def load_config(directory: Path | None = None) -> Config:
         for path in sorted((directory / "rules").glob("*.yaml"))
         if (rule_file := _load(path, RuleFile, problems)) is not None
     ]
+    if monitor is not None and sources is not None and not monitor.crawl.allow_private_addresses:
+        problems.extend(_internal_sources(directory / "sources.yaml", sources))
     if not problems:
         try:
             rules = RulePack.combine(rule_files)
@@ -77,6 +80,23 @@ def _load(path: Path, model: type[Model], problems: list[str], optional: bool = 
     except ValidationError as error:
         problems.extend(_describe(path, data, detail) for detail in error.errors())
         return None
+
+
+def _internal_sources(path: Path, sources: SourcesFile) -> list[str]:
+    """Sources spelled as private or loopback IPs are refused before anything is fetched."""
+    data = load_yaml(path)
+    problems = []
+    for index, source in enumerate(sources.sources):
+        for url in source.all_urls():
+            try:
+                check_url(url)
+            except BlockedAddress as error:
+                line = line_of(data, ("sources", index))
+                problems.append(
+                    f"{path}:{line}: sources.{index}.url: {error}; Dozor refuses such addresses unless "
+                    "crawl.allow_private_addresses is true in monitor.yaml"
+                )
+    return problems
 
 
 def _describe(path: Path, data: Any, detail: dict) -> str:

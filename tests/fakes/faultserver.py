@@ -1,8 +1,10 @@
 """A fixture site plus named fault routes, served on 127.0.0.1 from a background thread.
 
-Routes under /status/CODE answer with that status; /slow/SECONDS waits before
-answering; /count/... records how often it was asked. Everything else is a file
-from the site folder, with {{BASE}} replaced by the server's address.
+Routes: /status/CODE answers with that status; /slow/SECONDS waits before
+answering; /huge/MEGABYTES streams a body that large; /redirect/loop redirects to
+itself; /redirect/to/PATH redirects to PATH. Everything else is a file from the
+site folder, with {{BASE}} replaced by the server's address. Every request is
+counted in `hits`.
 """
 from __future__ import annotations
 
@@ -36,10 +38,38 @@ class FaultHandler(_Handler):
             return self._answer(status, content_type, body)
         if path.startswith("/status/"):
             return self._answer(int(path.rsplit("/", 1)[1]), "text/plain", b"fault route")
+        if path.startswith("/huge/"):
+            return self._stream(int(path.rsplit("/", 1)[1]) * 1024 * 1024)
+        if path.startswith("/redirect/loop"):
+            return self._redirect(path)
+        if path.startswith("/redirect/to/"):
+            return self._redirect(path.removeprefix("/redirect/to"))
         if path.startswith("/slow/"):
             time.sleep(float(path.rsplit("/", 1)[1]))
             return self._answer(200, "application/rss+xml", b"<rss version='2.0'><channel></channel></rss>")
         super().do_GET()
+
+    def _stream(self, size: int) -> None:
+        """A body of `size` bytes of RSS-looking text, sent in chunks without buffering it."""
+        chunk = b"<item><title>padding</title></item>" * 1000
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            sent = 0
+            while sent < size:
+                piece = chunk[: size - sent]
+                self.wfile.write(piece)
+                sent += len(piece)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def _answer(self, status: int, content_type: str, body: bytes) -> None:
         try:
