@@ -8,7 +8,7 @@ import lxml.html
 from lxml.etree import ParserError
 
 _BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "section", "article"}
-_SPACES = re.compile(r"[ \t\u00a0]+")
+_SPACES = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")  # single spaces need no rewrite
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
 
@@ -34,5 +34,8 @@ def html_to_text(fragment: str) -> str:
 
 
 def _tidy(text: str) -> str:
-    lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
+    text = _SPACES.sub(" ", text)
+    if "\n" not in text:
+        return text.strip()
+    lines = [line.strip() for line in text.splitlines()]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()

@@ -59,3 +59,5 @@ class FetchOutcome:
     reason: str = ""
     items: int = 0
     validators: Validators | None = None
+    articles: tuple[Article, ...] = ()
+    """Articles read from this response: one record per response keeps Scrapy's item path cheap."""

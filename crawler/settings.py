@@ -35,6 +35,8 @@ def scrapy_settings(policy: CrawlPolicy) -> dict[str, Any]:
         "DOWNLOAD_WARNSIZE": 0,
         "CONCURRENT_REQUESTS": policy.concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": policy.concurrency_per_domain,
+        # Each response yields one record, so a hundred item workers per response are waste.
+        "CONCURRENT_ITEMS": 4,
         "DOWNLOAD_DELAY": policy.delay,
         "AUTOTHROTTLE_ENABLED": policy.autothrottle,
         "AUTOTHROTTLE_START_DELAY": max(policy.delay, 0.5),

@@ -35,11 +35,9 @@ async def crawl(
     """Fetch every source once; articles and per-request outcomes come back as plain records."""
     result = CrawlResult()
 
-    def collect(item: object) -> None:
-        if isinstance(item, Article):
-            result.articles.append(item)
-        elif isinstance(item, FetchOutcome):
-            result.outcomes.append(item)
+    def collect(item: FetchOutcome) -> None:
+        result.outcomes.append(item)
+        result.articles.extend(item.articles)
 
     runner = AsyncCrawlerRunner(scrapy_settings(policy))
     tasks = []

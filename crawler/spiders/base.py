@@ -69,7 +69,8 @@ class SourceSpider(scrapy.Spider):
     def parse_source(self, response: Response, source: SourceSpec):
         raise NotImplementedError
 
-    def outcome(self, response: Response, items: int, problem: str = "") -> FetchOutcome:
+    def outcome(self, response: Response, items: int, problem: str = "",
+                articles: tuple[Article, ...] = ()) -> FetchOutcome:
         etag = response.headers.get(b"ETag")
         modified = response.headers.get(b"Last-Modified")
         validators = None
@@ -81,6 +82,7 @@ class SourceSpider(scrapy.Spider):
         return FetchOutcome(
             source=response.meta["source"].name, url=response.request.url if response.request else response.url,
             ok=True, status=response.status, items=items, reason=problem, validators=validators,
+            articles=articles,
         )
 
     def article_request(self, url: str, source: SourceSpec, title: str = "", body: str = "",
@@ -106,7 +108,8 @@ class SourceSpider(scrapy.Spider):
                 category="parse", reason="no title or body found on the article page",
             )
             return
-        yield self.article(source, response.url, title, body, page.published or seed_published)
+        article = self.article(source, response.url, title, body, page.published or seed_published)
+        yield self.outcome(response, items=0, articles=(article,))
 
     @staticmethod
     def article(source: SourceSpec, url: str, title: str, body: str, published: datetime | None,

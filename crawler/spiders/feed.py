@@ -1,6 +1,8 @@
 """RSS and Atom sources, with the article page fetched when the feed gives only a summary."""
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 from scrapy.http import Response
 
 from crawler.feeds import parse_feed
@@ -22,15 +24,16 @@ class FeedSpider(SourceSpider):
             return
         entries = feed.entries[: source.max_items]
         language = feed.language if feed.language and len(source.languages) != 1 else ""
+        articles = []
         for entry in entries:
-            url = response.urljoin(entry.link) if entry.link else response.url
+            url = urljoin(response.url, entry.link) if entry.link else response.url
             if source.full_text and entry.link and len(entry.text) < SUMMARY_LENGTH:
                 request = self.article_request(url, source, entry.title, entry.text, entry.published)
                 if request is not None:
                     yield request
                 continue
-            yield self.article(source, url, entry.title, entry.text, entry.published, language)
-        yield self.outcome(response, items=len(entries), problem=feed.problem)
+            articles.append(self.article(source, url, entry.title, entry.text, entry.published, language))
+        yield self.outcome(response, items=len(entries), problem=feed.problem, articles=tuple(articles))
 
     @staticmethod
     def _empty(response: Response, problem: str, looks_like_html: bool) -> FetchOutcome:

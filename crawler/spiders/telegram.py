@@ -26,9 +26,8 @@ class TelegramSpider(SourceSpider):
                 category="parse", reason="no channel posts found; is this a public t.me/s/ preview page?",
             )
             return
-        articles = [article for post in posts[-source.max_items:] if (article := self._post(post, source))]
-        yield from articles
-        yield self.outcome(response, items=len(articles))
+        articles = tuple(article for post in posts[-source.max_items:] if (article := self._post(post, source)))
+        yield self.outcome(response, items=len(articles), articles=articles)
 
     def _post(self, post: Selector, source: SourceSpec):
         text_html = post.css(".tgme_widget_message_text").get()
