@@ -19,7 +19,7 @@ class TelegramSpider(SourceSpider):
 
     def parse_source(self, response: Response, source: SourceSpec):
         page = Selector(text=decode(response.body, self.header_charset(response)), base_url=response.url)
-        posts = page.css(".tgme_widget_message[data-post]")
+        posts = page.css(".tgme_widget_message[data-post]:not(.service_message)")
         if not posts:
             yield FetchOutcome(
                 source=source.name, url=response.url, ok=False, status=response.status,
