@@ -54,9 +54,20 @@ def _v2_http_cache(db: sqlite_utils.Database) -> None:
     db["http_cache"].create({"url": str, "etag": str, "last_modified": str, "updated_at": str}, pk="url")
 
 
+def _v3_feedback(db: sqlite_utils.Database) -> None:
+    db["feedback"].create(
+        {"id": int, "hit_id": int, "verdict": str, "note": str, "via": str, "created_at": str},
+        pk="id",
+        foreign_keys=[("hit_id", "hits", "id")],
+        not_null={"hit_id", "verdict", "created_at"},
+    )
+    db["feedback"].create_index(["hit_id"])
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "sources, articles, hits, deliveries, full-text index", _v1_core),
     (2, "validators for conditional GET", _v2_http_cache),
+    (3, "analysts' verdicts on hits", _v3_feedback),
 ]
 
 
