@@ -58,6 +58,9 @@ class FetchOutcome:
     category: str = ""
     reason: str = ""
     items: int = 0
+    known: int = 0
+    """Entries or links skipped because their article is already stored."""
+
     validators: Validators | None = None
     articles: tuple[Article, ...] = ()
     """Articles read from this response: one record per response keeps Scrapy's item path cheap."""

@@ -128,14 +128,14 @@ def _digest(commands) -> None:
 
 
 def _run_digest(args: argparse.Namespace) -> int:
-    from monitor.service import deliver
+    from monitor.report import describe_deliveries, describe_preview
+    from monitor.service import preview_digests, send_digests
 
     config = load_config(args.config)
-    for report in deliver(config, channel=args.channel, dry_run=args.dry_run):
-        if args.dry_run and report.rendered is not None:
-            print(report.rendered.text)
-        state = "sent" if report.sent else ("nothing to send" if not report.stories else "not sent")
-        print(f"{report.channel}: {report.stories} stories, {state} {report.reference or report.error}".rstrip())
+    if args.dry_run:
+        print(describe_preview(preview_digests(config, args.channel)))
+    else:
+        print(describe_deliveries(send_digests(config, args.channel)))
     return 0
 
 

@@ -34,6 +34,10 @@ class DigestItem:
     score: int
     rules: list[str]
     snippet: list[Segment]
+    country: str = ""
+    alerted: bool = False
+    """Already sent as an urgent alert; the digest only mentions it."""
+
     delivery_ids: list[int] = field(default_factory=list)
 
 
@@ -49,6 +53,7 @@ class Digest:
     created_at: datetime
     groups: list[DigestGroup]
     failing_sources: list[dict]
+    purpose: str = "digest"
 
     @property
     def items(self) -> list[DigestItem]:
@@ -59,17 +64,21 @@ class Digest:
         return [delivery for item in self.items for delivery in item.delivery_ids]
 
 
-def build_digest(store: Store, channel: str, now: datetime | None = None) -> Digest:
-    """Every pending delivery of the channel, one item per article, grouped by its strongest rule."""
+def build_digest(
+    store: Store, channel: str, purpose: str = "digest", group_by: str = "rule", now: datetime | None = None
+) -> Digest:
+    """Every pending delivery of the channel for this purpose, one item per article, grouped and ranked."""
     rows = store.db.query(
         """
         SELECT d.id AS delivery_id, h.rule_id, h.rule_title, h.severity, h.score, h.evidence,
-               a.id AS article_id, a.title, a.url, a.source, a.published, a.body
+               a.id AS article_id, a.title, a.url, a.source, a.published, a.body, a.country,
+               EXISTS (SELECT 1 FROM deliveries alert WHERE alert.hit_id = d.hit_id AND alert.channel = d.channel
+                       AND alert.purpose = 'alert' AND alert.status IN ('queued', 'sent')) AS alerted
         FROM deliveries d JOIN hits h ON h.id = d.hit_id JOIN articles a ON a.id = h.article_id
-        WHERE d.channel = ? AND d.status = 'pending'
+        WHERE d.channel = ? AND d.purpose = ? AND d.status = 'pending'
         ORDER BY a.id, h.id
         """,
-        [channel],
+        [channel, purpose],
     )
     by_article: dict[int, list] = defaultdict(list)
     for row in rows:
@@ -77,8 +86,9 @@ def build_digest(store: Store, channel: str, now: datetime | None = None) -> Dig
     return Digest(
         channel=channel,
         created_at=now or datetime.now(timezone.utc),
-        groups=_groups(_item(article_rows) for article_rows in by_article.values()),
+        groups=_groups((_item(article_rows) for article_rows in by_article.values()), group_by),
         failing_sources=failing_sources(store),
+        purpose=purpose,
     )
 
 
@@ -95,6 +105,8 @@ def _item(rows: list) -> DigestItem:
         published=best["published"], severity=best["severity"], score=best["score"],
         rules=list(dict.fromkeys(row["rule_title"] for row in rows)),
         snippet=snippet(best["title"], best["body"] or "", json.loads(best["evidence"] or "[]")),
+        country=best["country"] or "",
+        alerted=any(row["alerted"] for row in rows),
         delivery_ids=[row["delivery_id"] for row in rows],
     )
 
@@ -108,11 +120,11 @@ def _negated(text: str) -> tuple[int, ...]:
     return tuple(-ord(char) for char in text)
 
 
-def _groups(items: Iterable[DigestItem]) -> list[DigestGroup]:
-    """Items grouped under their strongest rule; groups ordered by their best item."""
+def _groups(items: Iterable[DigestItem], group_by: str) -> list[DigestGroup]:
+    """Items grouped under their strongest rule (or country); groups ordered by their best item."""
     grouped: dict[str, list[DigestItem]] = defaultdict(list)
     for item in items:
-        grouped[item.rules[0]].append(item)
+        grouped[item.rules[0] if group_by == "rule" else (item.country or "—")].append(item)
     groups = [DigestGroup(title, sorted(members, key=rank_key)) for title, members in grouped.items()]
     return sorted(groups, key=lambda group: rank_key(group.items[0]))
 

@@ -22,6 +22,7 @@ class SourceRound:
     items: int
     category: str
     reason: str
+    unchanged: bool = False
 
 
 def summarise(kinds: dict[str, str], outcomes: Iterable[FetchOutcome]) -> list[SourceRound]:
@@ -42,6 +43,7 @@ def summarise(kinds: dict[str, str], outcomes: Iterable[FetchOutcome]) -> list[S
                 items=sum(outcome.items for outcome in successes),
                 category=first_failure.category if first_failure and not successes else "",
                 reason=first_failure.reason if first_failure and not successes else "",
+                unchanged=any(outcome.status == 304 for outcome in successes),
             )
         )
     return rounds

@@ -7,20 +7,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 
 from crawler.items import Article
+from monitor.config.models import Channel
 from monitor.fingerprint import content_fingerprint
 from monitor.rules.engine import Document, Matcher, RuleHit
 from monitor.store import Store, utc_now
 from monitor.urls import canonical_url
 
 log = logging.getLogger("dozor.ingest")
-
-
-@dataclass(frozen=True)
-class Channel:
-    """What the outbox needs of a delivery channel: its name and the severities it takes."""
-
-    name: str
-    severities: frozenset[str]
 
 
 @dataclass
@@ -99,10 +92,13 @@ def _insert_hit(db, article_id: int, hit: RuleHit) -> int:
 
 
 def _queue_deliveries(db, hit_id: int, hit: RuleHit, channels: Sequence[Channel]) -> None:
-    rows = [
-        {"hit_id": hit_id, "channel": channel.name, "status": "pending", "attempts": 0, "created_at": utc_now()}
-        for channel in channels
-        if hit.severity in channel.severities
-    ]
+    """A digest row for every channel that takes the hit, and an alert row too when it is urgent."""
+    rows = []
+    for channel in channels:
+        if not channel.takes(hit.rule, hit.severity):
+            continue
+        purposes = ["digest", "alert"] if hit.severity == "urgent" and channel.alerts else ["digest"]
+        rows += [{"hit_id": hit_id, "channel": channel.name, "purpose": purpose, "status": "pending",
+                  "created_at": utc_now()} for purpose in purposes]
     if rows:
         db["deliveries"].insert_all(rows)

@@ -64,10 +64,32 @@ def _v3_feedback(db: sqlite_utils.Database) -> None:
     db["feedback"].create_index(["hit_id"])
 
 
+def _v4_outbox_messages(db: sqlite_utils.Database) -> None:
+    """Messages hold the exact payload sent, so a retry after a crash resends the same thing."""
+    db["messages"].create(
+        {
+            "id": int, "channel": str, "purpose": str, "status": str, "message_ref": str, "payload": str,
+            "parts_sent": int, "attempts": int, "error": str, "next_attempt": str, "created_at": str,
+            "sent_at": str, "reference": str,
+        },
+        pk="id",
+        not_null={"channel", "purpose", "status", "message_ref", "payload", "created_at"},
+        defaults={"parts_sent": 0, "attempts": 0},
+    )
+    db["messages"].create_index(["status", "next_attempt"])
+    db["deliveries"].add_column("purpose", str, not_null_default="digest")
+    db["deliveries"].add_column("message_id", int, fk="messages", fk_col="id")
+    db["deliveries"].transform(drop={"message_ref", "attempts", "error", "next_attempt", "sent_at"})
+    db.execute("DROP INDEX IF EXISTS idx_deliveries_hit_id_channel")
+    db["deliveries"].create_index(["hit_id", "channel", "purpose"], unique=True)
+    db["deliveries"].create_index(["message_id"])
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "sources, articles, hits, deliveries, full-text index", _v1_core),
     (2, "validators for conditional GET", _v2_http_cache),
     (3, "analysts' verdicts on hits", _v3_feedback),
+    (4, "outbox messages; deliveries for alerts and digests", _v4_outbox_messages),
 ]
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,12 +13,14 @@ from monitor.digest import Digest
 
 LABELS = {
     "en": {
-        "digest": "Dozor digest", "nothing_new": "Nothing new since the last digest.", "rules": "Rules",
+        "digest": "Dozor digest", "alert": "Dozor URGENT alert", "already_alerted": "already alerted",
+        "nothing_new": "Nothing new since the last digest.", "rules": "Rules",
         "stories": "Stories", "failing_sources": "Sources failing", "rounds": "failed rounds",
         "urgent": "URGENT", "high": "high", "normal": "normal", "low": "low",
     },
     "ru": {
-        "digest": "Дайджест «Дозор»", "nothing_new": "С прошлого дайджеста ничего нового.", "rules": "Правила",
+        "digest": "Дайджест «Дозор»", "alert": "«Дозор»: СРОЧНО", "already_alerted": "уже отправлено срочно",
+        "nothing_new": "С прошлого дайджеста ничего нового.", "rules": "Правила",
         "stories": "Сюжетов", "failing_sources": "Источники с ошибками", "rounds": "неудачных раундов",
         "urgent": "СРОЧНО", "high": "высокая", "normal": "обычная", "low": "низкая",
     },
@@ -55,15 +58,30 @@ def environment(template_dir: Path | None = None) -> Environment:
     )
     env.filters["plain"] = plain
     env.filters["safe_link"] = safe_link
+    env.filters["local_time"] = local_time
     return env
 
 
-def render_digest(digest: Digest, language: str = "en", timezone: str = "UTC", template_dir: Path | None = None) -> RenderedDigest:
+def local_time(value: str | None, zone: str) -> str:
+    """An ISO timestamp as 'YYYY-MM-DD HH:MM' in the reader's time zone; unparsable text as it is."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return plain(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+
+
+def render_digest(digest: Digest, language: str = "en", zone: str = "UTC", template_dir: Path | None = None) -> RenderedDigest:
     env = environment(template_dir)
     labels = LABELS.get(language, LABELS["en"])
-    created = digest.created_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
-    context = {"digest": digest, "labels": labels, "created": created, "language": language}
-    subject = f"{labels['digest']}: {len(digest.items)} — {created}"
+    created = digest.created_at.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
+    context = {"digest": digest, "labels": labels, "created": created, "language": language, "zone": zone,
+               "heading": labels[digest.purpose]}
+    subject = f"{labels[digest.purpose]}: {len(digest.items)} — {created}"
     return RenderedDigest(
         subject=plain(subject),
         text=env.get_template("digest.txt.j2").render(context),

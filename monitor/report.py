@@ -2,26 +2,52 @@
 from __future__ import annotations
 
 from monitor.config import Config
+from monitor.config.models import Channel
+from monitor.digest import Digest
+from monitor.outbox import DeliveryReport
 from monitor.rounds import RoundReport
 
 
 def describe_round(report: RoundReport, config: Config) -> str:
     failed = [source for source in report.sources if not source.ok]
+    unchanged = sum(1 for source in report.sources if source.unchanged)
+    seen = report.ingest.seen + report.known
     lines = [
-        f"Sources fetched: {report.fetched} of {len(report.sources)}",
-        f"Articles seen: {report.ingest.seen}, new: {report.ingest.new}, "
-        f"already stored: {report.ingest.seen - report.ingest.new}, matched: {report.ingest.matched}",
+        f"Sources fetched: {report.fetched} of {len(report.sources)}"
+        + (f" ({unchanged} unchanged since the last round)" if unchanged else ""),
+        f"Articles seen: {seen}, new: {report.ingest.new}, "
+        f"already stored: {seen - report.ingest.new}, matched: {report.ingest.matched}",
     ]
+    if report.skipped_old:
+        lines.append(f"  skipped {report.skipped_old} items older than the first-crawl horizon")
     lines += [f"  failed: {source.name} ({source.category}): {source.reason}" for source in failed]
-    for delivery in report.deliveries:
-        if delivery.sent:
-            lines.append(f"Digest for {delivery.channel}: {delivery.stories} stories -> {delivery.reference}")
-        elif delivery.error:
-            lines.append(f"Digest for {delivery.channel} not delivered ({delivery.error}); it will be retried")
-        else:
-            lines.append(f"Digest for {delivery.channel}: nothing new to send")
+    lines.append(describe_deliveries(report.deliveries))
     lines.append(f"Database: {config.monitor.database}")
     return "\n".join(lines)
+
+
+def describe_deliveries(reports: list[DeliveryReport]) -> str:
+    if not reports:
+        return "Nothing new to send."
+    lines = []
+    for report in reports:
+        what = f"{report.purpose} for {report.channel} ({report.stories} stories)"
+        if report.status == "sent":
+            lines.append(f"Sent {what} -> {report.reference}")
+        elif report.status == "pending":
+            lines.append(f"Not sent yet {what}: {report.error}; it will be retried")
+        else:
+            lines.append(f"Failed {what}: {report.error}")
+    return "\n".join(lines)
+
+
+def describe_preview(previews: list[tuple[Channel, Digest, dict]]) -> str:
+    """The text each channel would receive, without sending or marking anything."""
+    blocks = []
+    for channel, digest, payload in previews:
+        body = "\n\n".join(payload["parts"]) if "parts" in payload else payload["text"]
+        blocks.append(f"=== {channel.name} ({channel.kind}): {len(digest.items)} stories (dry run: nothing sent) ===\n{body}")
+    return "\n\n".join(blocks)
 
 
 def describe_sources(rows: list[dict]) -> str:

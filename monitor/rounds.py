@@ -1,19 +1,21 @@
-"""A round: crawl every enabled source, store and match what is new, optionally deliver digests."""
+"""A round: crawl every enabled source, store and match what is new, send urgent alerts,
+optionally compose and deliver digests."""
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from crawler.items import Article
 from monitor.config import Config
-from monitor.config.models import Source
+from monitor.config.models import Channel, Source
 from monitor.crawl import crawl
 from monitor.health import SourceRound, record, summarise
 from monitor.http_cache import load_validators, save_validators
-from monitor.ingest import Channel, IngestResult, ingest, is_known
-from monitor.outbox import DeliveryReport, deliver_digest
+from monitor.ingest import IngestResult, ingest, is_known
+from monitor.outbox import DeliveryReport, compose, send_due
 from monitor.rules.engine import Matcher
 from monitor.store import Store
 
@@ -25,15 +27,14 @@ class RoundReport:
     sources: list[SourceRound]
     ingest: IngestResult
     skipped_old: int = 0
+    known: int = 0
+    """Articles the sources listed that were already stored, so not fetched again."""
+
     deliveries: list[DeliveryReport] = field(default_factory=list)
 
     @property
     def fetched(self) -> int:
         return sum(1 for source in self.sources if source.ok)
-
-
-def channels(config: Config) -> list[Channel]:
-    return [Channel(channel.name, frozenset(channel.severities)) for channel in config.monitor.channels]
 
 
 async def run_round(config: Config, store: Store, matcher: Matcher, with_digest: bool = False) -> RoundReport:
@@ -47,12 +48,27 @@ async def run_round(config: Config, store: Store, matcher: Matcher, with_digest:
     rounds = summarise({source.name: source.kind for source in enabled}, result.outcomes)
     record(store, rounds)
     fresh = list(_within_horizon(result.articles, new_sources, crawl_settings.first_crawl_max_age))
-    ingested = ingest(store, matcher, fresh, channels(config))
+    ingested = ingest(store, matcher, fresh, config.monitor.channels)
     save_validators(store, result.outcomes)
-    report = RoundReport(sources=rounds, ingest=ingested, skipped_old=len(result.articles) - len(fresh))
-    if with_digest:
-        report.deliveries = deliver_all(config, store)
+    report = RoundReport(sources=rounds, ingest=ingested, skipped_old=len(result.articles) - len(fresh),
+                         known=sum(outcome.known for outcome in result.outcomes))
+    purposes = ["alert", "digest"] if with_digest else ["alert"]
+    report.deliveries = await asyncio.to_thread(deliver, config, store, purposes)
     return report
+
+
+def deliver(config: Config, store: Store, purposes: Iterable[str] = ("digest",),
+            channels: Sequence[Channel] | None = None) -> list[DeliveryReport]:
+    """Compose the channels' messages for these purposes, then send everything that is due.
+
+    Blocking (SMTP, HTTP): the daemon calls it in a worker thread.
+    """
+    channels = config.monitor.channels if channels is None else channels
+    for channel in channels:
+        for purpose in purposes:
+            if purpose == "digest" or channel.alerts:
+                compose(store, channel, config.monitor.zone_of(channel), purpose)
+    return send_due(store, channels, config.secrets)
 
 
 def _never_fetched(store: Store, sources: list[Source]) -> dict[str, Source]:
@@ -69,10 +85,3 @@ def _within_horizon(articles: Iterable[Article], new_sources: dict[str, Source],
             if article.published < now - timedelta(seconds=source.max_age or default_age):
                 continue
         yield article
-
-
-def deliver_all(config: Config, store: Store, dry_run: bool = False) -> list[DeliveryReport]:
-    return [
-        deliver_digest(store, channel, config.monitor.timezone, dry_run=dry_run)
-        for channel in config.monitor.channels
-    ]

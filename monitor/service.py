@@ -6,8 +6,10 @@ from collections.abc import Iterator
 
 from monitor import eventloop
 from monitor.config import Config, ConfigError
-from monitor.outbox import DeliveryReport, deliver_digest
-from monitor.rounds import RoundReport, run_round
+from monitor.config.models import Channel
+from monitor.digest import Digest
+from monitor.outbox import DeliveryReport, preview
+from monitor.rounds import RoundReport, deliver, run_round
 from monitor.rules.engine import compile_rules
 from monitor.store import Store
 
@@ -28,13 +30,28 @@ def run_once(config: Config, with_digest: bool = False) -> RoundReport:
         return eventloop.run(lambda: run_round(config, store, matcher, with_digest=with_digest))
 
 
-def deliver(config: Config, channel: str | None = None, dry_run: bool = False) -> list[DeliveryReport]:
-    chosen = [item for item in config.monitor.channels if channel in (None, item.name)]
+def _channels(config: Config, name: str | None) -> list[Channel]:
+    chosen = [item for item in config.monitor.channels if name in (None, item.name)]
     if not chosen:
         names = ", ".join(item.name for item in config.monitor.channels)
-        raise ConfigError([f"there is no channel named {channel!r}; the configured channels are: {names}"])
+        raise ConfigError([f"there is no channel named {name!r}; the configured channels are: {names}"])
+    return chosen
+
+
+def send_digests(config: Config, channel: str | None = None) -> list[DeliveryReport]:
+    """Compose each chosen channel's digest and send every message that is due."""
+    chosen = _channels(config, channel)
     with open_store(config) as store:
-        return [deliver_digest(store, item, config.monitor.timezone, dry_run=dry_run) for item in chosen]
+        return deliver(config, store, ("digest",), chosen)
+
+
+def preview_digests(config: Config, channel: str | None = None) -> list[tuple[Channel, Digest, dict]]:
+    """What each chosen channel's digest would say now; nothing is stored, sent or marked."""
+    with open_store(config) as store:
+        return [
+            (item, *preview(store, item, config.monitor.zone_of(item)))
+            for item in _channels(config, channel)
+        ]
 
 
 def source_health(config: Config) -> list[dict]:

@@ -39,7 +39,8 @@ def demo_sources(base: str) -> list[dict]:
     ]
 
 
-def write_config(folder: Path, data_dir: Path, sources: list[dict], rules: dict | None = None, **crawl: object) -> Path:
+def write_config(folder: Path, data_dir: Path, sources: list[dict], rules: dict | None = None,
+                 channels: list[dict] | None = None, **crawl: object) -> Path:
     """A complete config folder whose database and digests live under data_dir."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "rules").mkdir(exist_ok=True)
@@ -50,7 +51,7 @@ def write_config(folder: Path, data_dir: Path, sources: list[dict], rules: dict 
             "allow_private_addresses": True, "retries": 0, "autothrottle": False, "timeout": "5s",
             "first_crawl_max_age": "36500d", **crawl,
         },
-        "channels": [{"name": "files", "kind": "file", "folder": str(data_dir / "digests")}],
+        "channels": channels or [{"name": "files", "kind": "file", "folder": str(data_dir / "digests")}],
     }
     _dump(folder / "monitor.yaml", monitor)
     _dump(folder / "sources.yaml", {"sources": sources})

@@ -43,9 +43,11 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
-def run_dozor(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run `python run_monitor.py ARGS` as a user would, in a subprocess."""
-    env = {key: value for key, value in os.environ.items() if key not in PROXY_VARIABLES and not key.startswith(SECRET_PREFIXES)}
+def run_dozor(*args: str, cwd: Path | None = None, timeout: float = 120,
+              env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run `python run_monitor.py ARGS` as a user would, in a subprocess; `env` adds variables."""
+    clean = {key: value for key, value in os.environ.items() if key not in PROXY_VARIABLES and not key.startswith(SECRET_PREFIXES)}
+    env = clean | (env or {})
     return subprocess.run(
         [sys.executable, str(ROOT / "run_monitor.py"), *args],
         cwd=cwd or ROOT, env=env, capture_output=True, text=True, timeout=timeout,

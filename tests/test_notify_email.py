@@ -32,7 +32,7 @@ def story(title: str = "Боевики вернулись из Сирии", url:
 
 def rendered(*items: DigestItem) -> RenderedDigest:
     digest = Digest("email", NOW, [DigestGroup("Extremism", list(items))], [])
-    return render_digest(digest, language="ru", timezone="Asia/Almaty")
+    return render_digest(digest, language="ru", zone="Asia/Almaty")
 
 
 def settings(port: int, **overrides: object) -> EmailSettings:

@@ -58,7 +58,7 @@ def test_second_round_adds_nothing_and_sends_nothing_twice(site, tmp_path):
 
     assert second.returncode == 0, second.stderr
     assert "new: 0" in second.stdout
-    assert "nothing new to send" in second.stdout
+    assert "Nothing new to send." in second.stdout
     database = tmp_path / "data/dozor.sqlite3"
     assert _rows(database, "SELECT count(*) AS n FROM articles")[0]["n"] == len(EXPECTED)
     assert _rows(database, "SELECT count(*) AS n FROM deliveries WHERE status != 'sent'")[0]["n"] == 0

@@ -6,14 +6,15 @@ import sqlite3
 import pytest
 
 from crawler.items import Article
-from monitor.ingest import Channel, ingest
+from monitor.config.models import FileChannel
+from monitor.ingest import ingest
 from monitor.migrations import MIGRATIONS
 from monitor.rules.engine import compile_rules
 from monitor.rules.model import RulePack, RuleFile
 from monitor.store import Store
 from tests.builders import TEST_RULES
 
-CHANNELS = [Channel("files", frozenset({"urgent", "high", "normal", "low"}))]
+CHANNELS = [FileChannel(name="files")]
 
 
 @pytest.fixture

@@ -70,7 +70,7 @@ class SourceSpider(scrapy.Spider):
         raise NotImplementedError
 
     def outcome(self, response: Response, items: int, problem: str = "",
-                articles: tuple[Article, ...] = ()) -> FetchOutcome:
+                articles: tuple[Article, ...] = (), known: int = 0) -> FetchOutcome:
         etag = response.headers.get(b"ETag")
         modified = response.headers.get(b"Last-Modified")
         validators = None
@@ -82,7 +82,7 @@ class SourceSpider(scrapy.Spider):
         return FetchOutcome(
             source=response.meta["source"].name, url=response.request.url if response.request else response.url,
             ok=True, status=response.status, items=items, reason=problem, validators=validators,
-            articles=articles,
+            articles=articles, known=known,
         )
 
     def article_request(self, url: str, source: SourceSpec, title: str = "", body: str = "",

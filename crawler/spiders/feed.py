@@ -25,15 +25,18 @@ class FeedSpider(SourceSpider):
         entries = feed.entries[: source.max_items]
         language = feed.language if feed.language and len(source.languages) != 1 else ""
         articles = []
+        known = 0
         for entry in entries:
             url = urljoin(response.url, entry.link) if entry.link else response.url
             if source.full_text and entry.link and len(entry.text) < SUMMARY_LENGTH:
                 request = self.article_request(url, source, entry.title, entry.text, entry.published)
-                if request is not None:
+                if request is None:
+                    known += 1
+                else:
                     yield request
                 continue
             articles.append(self.article(source, url, entry.title, entry.text, entry.published, language))
-        yield self.outcome(response, items=len(entries), problem=feed.problem, articles=tuple(articles))
+        yield self.outcome(response, items=len(entries), problem=feed.problem, articles=tuple(articles), known=known)
 
     @staticmethod
     def _empty(response: Response, problem: str, looks_like_html: bool) -> FetchOutcome:

@@ -19,12 +19,10 @@ class HtmlSpider(SourceSpider):
     def _listing(self, response: Response, source: SourceSpec, page_number: int):
         page = Selector(text=decode(response.body, self.header_charset(response)), base_url=response.url)
         urls = _links(page, response, source.listing_links or "a")[: source.max_items]
+        requests = [request for url in urls if (request := self.article_request(url, source)) is not None]
         if page_number == 1:
-            yield self.outcome(response, items=len(urls))
-        for url in urls:
-            request = self.article_request(url, source)
-            if request is not None:
-                yield request
+            yield self.outcome(response, items=len(urls), known=len(urls) - len(requests))
+        yield from requests
         next_pages = _links(page, response, source.listing_next) if source.listing_next else []
         if next_pages and page_number < source.listing_pages:
             yield self.request(next_pages[0], source, self._next_listing, page_number=page_number + 1)

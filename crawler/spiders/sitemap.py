@@ -22,8 +22,10 @@ class SitemapSpider(SourceSpider):
                 category="parse", reason="the sitemap lists no pages",
             )
             return
-        yield self.outcome(response, items=len(sitemap.entries) or len(sitemap.children))
-        yield from self._articles(sitemap.entries, source)
+        requests = list(self._articles(sitemap.entries, source))
+        known = min(len(sitemap.entries), source.max_items) - len(requests)
+        yield self.outcome(response, items=len(sitemap.entries) or len(sitemap.children), known=known)
+        yield from requests
         for child in sitemap.children[:MAX_CHILD_SITEMAPS]:
             yield self.request(response.urljoin(child), source, self._child)
 

@@ -6,7 +6,9 @@ Every problem in every file is collected and reported together, each as
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -35,6 +37,8 @@ class Config:
     monitor: MonitorSettings
     sources: SourcesFile
     rules: RulePack
+    secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """The environment variables the channels name (SMTP login, bot token), read once at load."""
 
 
 def load_config(directory: Path | None = None) -> Config:
@@ -59,7 +63,7 @@ def load_config(directory: Path | None = None) -> Config:
             problems.extend(str(error).splitlines())
     if problems:
         raise ConfigError(problems)
-    return Config(directory=directory, monitor=monitor, sources=sources, rules=rules)
+    return Config(directory=directory, monitor=monitor, sources=sources, rules=rules, secrets=_secrets(monitor))
 
 
 def _load(path: Path, model: type[Model], problems: list[str], optional: bool = False) -> Model | None:
@@ -82,6 +86,14 @@ def _load(path: Path, model: type[Model], problems: list[str], optional: bool = 
         return None
 
 
+def _secrets(monitor: MonitorSettings) -> dict[str, str]:
+    names = {
+        value for channel in monitor.channels
+        for key, value in channel.model_dump().items() if key.endswith("_env") and isinstance(value, str)
+    }
+    return {name: os.environ[name] for name in names if name in os.environ}
+
+
 def _internal_sources(path: Path, sources: SourcesFile) -> list[str]:
     """Sources spelled as private or loopback IPs are refused before anything is fetched."""
     data = load_yaml(path)
@@ -100,7 +112,7 @@ def _internal_sources(path: Path, sources: SourcesFile) -> list[str]:
 
 
 def _describe(path: Path, data: Any, detail: dict) -> str:
-    location = tuple(step for step in detail["loc"] if not (isinstance(step, str) and step.startswith("function-")))
+    location = _data_path(data, detail["loc"])
     line = line_of(data, location)
     where = f"{path}:{line}" if line else str(path)
     key = ".".join(str(step) for step in location) or "(top level)"
@@ -111,6 +123,23 @@ def _describe(path: Path, data: Any, detail: dict) -> str:
     else:
         message = detail["msg"].removeprefix("Value error, ")
     return f"{where}: {key}: {message}"
+
+
+def _data_path(data: Any, loc: tuple) -> tuple:
+    """Pydantic's error location without the tags it adds (validator names, union kinds)."""
+    path, node = [], data
+    for step in loc:
+        if isinstance(node, dict) and isinstance(step, str) and step not in node and step == node.get("kind"):
+            continue
+        if isinstance(step, str) and step.startswith("function-"):
+            continue
+        path.append(step)
+        node = node[step] if isinstance(node, (dict, list)) and _has(node, step) else None
+    return tuple(path)
+
+
+def _has(node: dict | list, step: Any) -> bool:
+    return step in node if isinstance(node, dict) else isinstance(step, int) and 0 <= step < len(node)
 
 
 def _suggestion(word: str) -> str:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -49,27 +49,105 @@ class CrawlSettings(Strict):
         )
 
 
-class FileChannel(Strict):
-    name: str = "files"
+SeverityName = Literal["urgent", "high", "normal", "low"]
+_SECRET_KEYS = {"password", "token", "bot_token", "smtp_password", "secret", "api_key"}
+
+
+class Channel(Strict):
+    """What every delivery channel shares: what it receives, when, and in which language."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    severities: list[SeverityName] = ["urgent", "high", "normal", "low"]
+    rules: list[str] = []
+    language: Literal["en", "ru"] = "en"
+    group_by: Literal["rule", "country"] = "rule"
+    digest_time: str = Field("08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    timezone: str | None = None
+    send_empty: bool = False
+    alerts: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secrets(cls, data: object) -> object:
+        if isinstance(data, dict):
+            for key in _SECRET_KEYS & set(data):
+                raise ValueError(
+                    f"{key!r} must not be written in YAML; put it in an environment variable "
+                    "and name the variable with the matching *_env key"
+                )
+        return data
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else _zone(value)
+
+    def takes(self, rule: str, severity: str) -> bool:
+        return severity in self.severities and (not self.rules or rule in self.rules)
+
+
+class FileChannel(Channel):
+    name: str = Field("files", pattern=r"^[a-z0-9][a-z0-9-]*$")
     kind: Literal["file"] = "file"
     folder: Path = Path("data/digests")
-    severities: list[Literal["urgent", "high", "normal", "low"]] = ["urgent", "high", "normal", "low"]
+    alerts: bool = False
+
+
+class EmailChannel(Channel):
+    kind: Literal["email"]
+    host: str
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    sender: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    recipients: list[str] = Field(min_length=1)
+    username_env: str = "DOZOR_SMTP_USER"
+    password_env: str = "DOZOR_SMTP_PASSWORD"
+    timeout: Duration = 30.0
+    list_id: str = "Dozor digest <digest.dozor.invalid>"
+
+
+class TelegramChannel(Channel):
+    kind: Literal["telegram"]
+    chat_id: str
+    token_env: str = "DOZOR_TELEGRAM_TOKEN"
+    api_base: str = "https://api.telegram.org"
+    timeout: Duration = 30.0
+    max_retry_wait: Duration = 120.0
+
+
+AnyChannel = Annotated[Union[FileChannel, EmailChannel, TelegramChannel], Field(discriminator="kind")]
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"unknown time zone {value!r}; use a name like Asia/Almaty or UTC") from error
+    return value
 
 
 class MonitorSettings(Strict):
     database: Path = Path("data/dozor.sqlite3")
     timezone: str = "Asia/Almaty"
     crawl: CrawlSettings = CrawlSettings()
-    channels: list[FileChannel] = [FileChannel()]
+    channels: list[AnyChannel] = [FileChannel()]
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            raise ValueError(f"unknown time zone {value!r}; use a name like Asia/Almaty or UTC") from error
+        return _zone(value)
+
+    @field_validator("channels")
+    @classmethod
+    def _unique_channels(cls, value: list) -> list:
+        names = [channel.name for channel in value]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"channel names must be unique; {', '.join(duplicates)} is used twice")
         return value
+
+    def zone_of(self, channel: Channel) -> str:
+        return channel.timezone or self.timezone
 
 
 class ListingSelectors(Strict):

@@ -34,7 +34,7 @@ def render_telegram(digest: Digest, labels: dict, limit: int = MAX_MESSAGE) -> l
     if not MIN_MESSAGE <= limit <= MAX_MESSAGE:
         raise ValueError(f"A Telegram message limit of {limit} is out of range; use a value from {MIN_MESSAGE} to {MAX_MESSAGE}.")
     blocks = _blocks(digest, labels)
-    title = f"<b>{_text(labels['digest'])}</b> — {_text(digest.created_at.strftime('%Y-%m-%d %H:%M %Z'))}"
+    title = f"<b>{_text(labels[digest.purpose])}</b> — {_text(digest.created_at.strftime('%Y-%m-%d %H:%M %Z'))}"
     budget = limit - _units(title + _numbering(len(blocks), len(blocks)) + SEPARATOR)
     parts = _pack([_fit(block, budget) for block in blocks], budget)
     return [title + _numbering(number, len(parts)) + SEPARATOR + SEPARATOR.join(part)
@@ -60,7 +60,8 @@ def _story(item: DigestItem, labels: dict, group: DigestGroup | None, cap: int |
     meta = " · ".join(filter(None, [item.source, item.published, f"{labels['rules']}: {', '.join(item.rules)}"]))
     lines = [
         f"<u>{_text(group.title, cap)}</u>" if group else "",
-        f"[{_text(labels.get(item.severity, item.severity))}] <b>{headline}</b>",
+        f"[{_text(labels.get(item.severity, item.severity))}] <b>{headline}</b>"
+        + (f" <i>({_text(labels['already_alerted'])})</i>" if item.alerted else ""),
         _text(meta, cap),
         _snippet(item.snippet, cap),
     ]

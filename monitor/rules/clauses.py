@@ -157,7 +157,7 @@ class AtLeastNode(Node):
 
     def combine(self, results: list[Result], context: Context) -> tuple[Result, str]:
         occurrences = _flat(result for result in results if result is not None)
-        distinct = len({occurrence.term for occurrence in occurrences})
+        distinct = _distinct_terms(occurrences)
         return (occurrences if distinct >= self.n else None), f"{distinct} different term(s) found, {self.n} needed"
 
 
@@ -196,13 +196,19 @@ class NearNode(Node):
         close = _close_enough(self.within, self.sentence, context)
         chosen: dict[Occurrence, None] = {}
         for left, (first, _) in enumerate(tagged):
-            window = [pair for pair in tagged[left:] if close(first, pair[0])]
+            window = []
+            for pair in tagged[left:]:
+                if not close(first, pair[0]):
+                    break
+                window.append(pair)
             if len({index for _, index in window}) == len(results):
                 chosen.update(dict.fromkeys(occurrence for occurrence, _ in window))
         return list(chosen) or None
 
 
 def _close_enough(within: int | None, sentence: bool, context: Context) -> Callable[[Occurrence, Occurrence], bool]:
+    """Whether a later occurrence (in text order) is still in the window that `first` opens."""
+
     def close(first: Occurrence, other: Occurrence) -> bool:
         if other.field != first.field:
             return False
@@ -211,6 +217,15 @@ def _close_enough(within: int | None, sentence: bool, context: Context) -> Calla
         return not sentence or context.sentence_of(first.field, first.start) == context.sentence_of(other.field, other.start)
 
     return close
+
+
+def _distinct_terms(occurrences: list[Occurrence]) -> int:
+    """How many different terms occur, a place that two terms match (Сирия and Syria on 'Syria') counting once."""
+    by_place: dict[tuple[int, int, int], int] = {}
+    for occurrence in occurrences:
+        place = (occurrence.field, occurrence.start, occurrence.end)
+        by_place[place] = min(occurrence.term, by_place.get(place, occurrence.term))
+    return len(set(by_place.values()))
 
 
 def _flat(results) -> list[Occurrence]:

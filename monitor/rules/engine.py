@@ -1,12 +1,23 @@
-"""Compiled rules: a RulePack turned into a matcher that finds hits with evidence."""
+"""Compiled rules: a RulePack turned into a matcher that finds hits with evidence.
+
+Compiling builds one Lexicon of every term in the pack and a clause tree per
+rule. Matching a document tokenises title and body once, finds every term in
+one pass over the distinct words, then evaluates only the rules whose terms
+occur (a rule that can hold without any term, such as a bare `not`, always runs).
+"""
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
 
-from monitor.text import WORD, normalise_word
-from monitor.rules.model import Clause, Rule, RulePack, Term, clause_items
+from monitor.rules.clauses import AllNode, AnyNode, AtLeastNode, Node, NearNode, NotNode, Occurrence, TermNode
+from monitor.rules.lexicon import DEFAULT_CACHE_WORDS, Lexicon, Place
+from monitor.rules.model import Clause, Rule, RulePack, Term, clause_items, clause_kind
+from monitor.text import WORD
 
+FIELDS = ("title", "body")
+_SENTENCE_END = re.compile(r"[.!?…]+(?=[\s\"»”’)\]]|$)|\n")
 
 
 @dataclass(frozen=True)
@@ -22,11 +33,14 @@ class Document:
 
 @dataclass(frozen=True)
 class Evidence:
+    """One matched piece of text: `document.<field>[start:end] == text`."""
+
     term: str
     text: str
     field: str
     start: int
     end: int
+    clause: str = ""
 
 
 @dataclass(frozen=True)
@@ -38,124 +52,148 @@ class RuleHit:
     evidence: tuple[Evidence, ...]
 
 
-@dataclass
-class _Tokens:
-    field: str
-    text: str
-    words: list[str] = field(default_factory=list)
-    spans: list[tuple[int, int]] = field(default_factory=list)
-    positions: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-
-    @classmethod
-    def of(cls, field_name: str, text: str) -> "_Tokens":
-        tokens = cls(field_name, text)
-        for match in WORD.finditer(text):
-            word = normalise_word(match.group())
-            tokens.positions[word].append(len(tokens.words))
-            tokens.words.append(word)
-            tokens.spans.append(match.span())
-        return tokens
-
-
 @dataclass(frozen=True)
-class _CompiledTerm:
-    label: str
-    words: tuple[str, ...]
-    prefix: bool
+class CompiledRule:
+    rule: Rule
+    fields: frozenset[int]
+    match: Node
+    unless: Node | None
+    necessary: frozenset[int] | None
 
-    @classmethod
-    def of(cls, item: str | Term) -> "_CompiledTerm":
-        label = item.term if isinstance(item, Term) else item
-        prefix = label.endswith("*")
-        words = tuple(normalise_word(word) for word in WORD.findall(label.rstrip("*")))
-        return cls(label, words, prefix)
+    def out_of_scope(self, document: Document) -> str | None:
+        """Why the rule does not apply to this document, or None when it does."""
+        for name, allowed, value in (
+            ("sources", self.rule.sources, document.source),
+            ("countries", self.rule.countries, document.country),
+            ("languages", self.rule.languages, document.language),
+        ):
+            if allowed and value.casefold() not in {item.casefold() for item in allowed}:
+                return f"{name} is {allowed}, the document's is {value or 'unknown'!r}"
+        return None
 
-    def find(self, tokens: _Tokens) -> list[Evidence]:
-        if not self.words:
-            return []
-        found = []
-        for start in self._starts(tokens):
-            end = start + len(self.words)
-            if end <= len(tokens.words) and self._rest_matches(tokens, start):
-                begin, finish = tokens.spans[start][0], tokens.spans[end - 1][1]
-                found.append(Evidence(self.label, tokens.text[begin:finish], tokens.field, begin, finish))
-        return found
 
-    def _starts(self, tokens: _Tokens) -> list[int]:
-        first = self.words[0]
-        if len(self.words) == 1 and self.prefix:
-            return sorted(pos for word, positions in tokens.positions.items() if word.startswith(first) for pos in positions)
-        return tokens.positions.get(first, [])
+class DocumentContext:
+    """One document as the clauses see it: terms found, and token offsets and sentences on demand."""
 
-    def _rest_matches(self, tokens: _Tokens, start: int) -> bool:
-        last = len(self.words) - 1
-        for offset, word in enumerate(self.words):
-            actual = tokens.words[start + offset]
-            if offset == last and self.prefix:
-                if not actual.startswith(word):
-                    return False
-            elif actual != word:
-                return False
-        return True
+    def __init__(self, texts: tuple[str, str], tokens: list[list[str]], found: dict[int, list[Place]]) -> None:
+        self.texts, self.tokens, self.found = texts, tokens, found
+        self.fields: frozenset[int] = frozenset(range(len(FIELDS)))
+        self._spans: dict[int, list[tuple[int, int]]] = {}
+        self._sentences: dict[int, list[int]] = {}
+
+    def span(self, field: int, token: int) -> tuple[int, int]:
+        if field not in self._spans:
+            self._spans[field] = [found.span() for found in WORD.finditer(self.texts[field])]
+        return self._spans[field][token]
+
+    def sentence_of(self, field: int, token: int) -> int:
+        if field not in self._sentences:
+            ends = [found.end() for found in _SENTENCE_END.finditer(self.texts[field])]
+            self._sentences[field] = [bisect_right(ends, self.span(field, index)[0]) for index in range(len(self.tokens[field]))]
+        return self._sentences[field][token]
+
+    def evidence(self, occurrences: list[Occurrence], labels: Lexicon) -> tuple[Evidence, ...]:
+        """Occurrences as evidence with character offsets, in text order, each place once (under its first term)."""
+        seen: dict[tuple, Evidence] = {}
+        for occurrence in sorted(occurrences, key=lambda found: (found.field, found.start, found.end)):
+            start, end = self.span(occurrence.field, occurrence.start)[0], self.span(occurrence.field, occurrence.end)[1]
+            key = (occurrence.field, start, end)
+            if key not in seen:
+                text = self.texts[occurrence.field]
+                seen[key] = Evidence(
+                    labels.label(occurrence.term), text[start:end], FIELDS[occurrence.field], start, end,
+                    f"{occurrence.node.path} {occurrence.node.what}",
+                )
+        return tuple(seen.values())
 
 
 class Matcher:
-    """Every enabled rule of a pack, compiled once; `match` is pure and thread-safe."""
+    """Every rule of a pack, compiled once; `match` runs the enabled ones and is safe to call from threads."""
 
-    def __init__(self, pack: RulePack) -> None:
+    def __init__(self, pack: RulePack, cache_words: int = DEFAULT_CACHE_WORDS) -> None:
         self.pack = pack
-        self._lists = {name: [_CompiledTerm.of(item) for item in terms.terms] for name, terms in pack.lists.items()}
-        for name, entity in pack.entities.items():
-            self._lists[name] = [_CompiledTerm.of(alias) for alias in entity.aliases]
+        self.lexicon = Lexicon(cache_words)
+        self._references = self._compile_references(pack)
+        self.compiled = {rule.id: self._compile_rule(rule) for rule in pack.rules}
         self.rules = [rule for rule in pack.rules if rule.enabled]
+        self._active = [self.compiled[rule.id] for rule in self.rules]
+
+    def context(self, document: Document) -> DocumentContext:
+        texts = (document.title, document.body)
+        tokens, found = self.lexicon.find(texts)
+        return DocumentContext(texts, tokens, found)
 
     def match(self, document: Document) -> list[RuleHit]:
-        fields = {"title": _Tokens.of("title", document.title), "body": _Tokens.of("body", document.body)}
+        context = self.context(document)
+        present = context.found.keys()
         hits = []
-        for rule in self.rules:
-            if not _in_scope(rule, document):
+        for compiled in self._active:
+            if compiled.necessary is not None and present.isdisjoint(compiled.necessary):
                 continue
-            scoped = [fields[name] for name in rule.fields]
-            evidence = self._clause(rule.match, scoped)
-            if evidence is None:
+            if compiled.out_of_scope(document) is not None:
                 continue
-            if rule.unless is not None and self._clause(rule.unless, scoped) is not None:
+            context.fields = compiled.fields
+            occurrences = compiled.match.evaluate(context)
+            if occurrences is None:
                 continue
-            hits.append(RuleHit(rule.id, rule.title, rule.severity, rule.score, tuple(evidence)))
+            context.fields = frozenset(range(len(FIELDS)))
+            if compiled.unless is not None and compiled.unless.evaluate(context) is not None:
+                continue
+            rule = compiled.rule
+            hits.append(RuleHit(rule.id, rule.title, rule.severity, rule.score, context.evidence(occurrences, self.lexicon)))
         return hits
 
-    def _clause(self, clause: Clause, fields: list[_Tokens]) -> list[Evidence] | None:
-        """Evidence if the clause holds (possibly empty for `not`), None if it fails."""
-        if clause.not_ is not None:
-            return None if self._clause(clause.not_, fields) is not None else []
-        results = [self._item(item, fields) for item in clause_items(clause)]
-        held = [found for found in results if found is not None]
-        if clause.all is not None and len(held) < len(results):
-            return None
-        if clause.at_least is not None and len(held) < clause.at_least.n:
-            return None
-        if not held:
-            return None
-        return [evidence for found in held for evidence in found]
+    def _compile_references(self, pack: RulePack) -> dict[str, frozenset[int]]:
+        references: dict[str, frozenset[int]] = {}
+        for name, term_list in pack.lists.items():
+            references[f"${name}"] = self._terms(term_list.terms, term_list.fuzzy)
+        for name, entity in pack.entities.items():
+            references[f"${name}"] = self._terms(entity.aliases, entity.fuzzy)
+        for group, names in pack.groups().items():
+            references[f"@{group}"] = frozenset().union(*(references[f"${name}"] for name in names))
+        return references
 
-    def _item(self, item: str | Term | Clause, fields: list[_Tokens]) -> list[Evidence] | None:
+    def _terms(self, items: list[str | Term], fuzzy: int | None) -> frozenset[int]:
+        ids = (self._term(item, fuzzy) for item in items)
+        return frozenset(term_id for term_id in ids if term_id is not None)
+
+    def _term(self, item: str | Term, fuzzy: int | None = None) -> int | None:
+        if isinstance(item, Term):
+            return self.lexicon.add(item.term, item.fuzzy if item.fuzzy is not None else fuzzy, item.fuzzy_short)
+        return self.lexicon.add(item, fuzzy)
+
+    def _compile_rule(self, rule: Rule) -> CompiledRule:
+        match = self._node(rule.match, "match")
+        unless = self._node(rule.unless, "unless") if rule.unless is not None else None
+        fields = frozenset(FIELDS.index(name) for name in rule.fields)
+        return CompiledRule(rule, fields, match, unless, match.necessary())
+
+    def _node(self, item: str | Term | Clause, path: str) -> Node:
         if isinstance(item, Clause):
-            return self._clause(item, fields)
-        if isinstance(item, str) and item.startswith("$"):
-            terms = self._lists[item[1:]]
-        else:
-            terms = [_CompiledTerm.of(item)]
-        found = [evidence for term in terms for tokens in fields for evidence in term.find(tokens)]
-        return found or None
+            return self._clause(item, path)
+        if isinstance(item, Term):
+            return TermNode(path, repr(item.term), _ids(self._term(item)))
+        if item[:1] in ("$", "@"):
+            return TermNode(path, item, self._references[item])
+        return TermNode(path, repr(item), _ids(self._term(item)))
+
+    def _clause(self, clause: Clause, path: str) -> Node:
+        kind = clause_kind(clause)
+        if kind == "not":
+            return NotNode(path, self._node(clause.not_, f"{path}.not"))
+        children = [self._node(item, f"{path}.{kind}[{index}]") for index, item in enumerate(clause_items(clause))]
+        if kind == "any":
+            return AnyNode(path, children)
+        if kind == "all":
+            return AllNode(path, children)
+        if kind == "at_least":
+            return AtLeastNode(path, clause.at_least.n, children)
+        return NearNode(path, clause.near.within, clause.near.sentence, children)
 
 
-def _in_scope(rule: Rule, document: Document) -> bool:
-    return (
-        (not rule.sources or document.source in rule.sources)
-        and (not rule.countries or document.country in rule.countries)
-        and (not rule.languages or document.language in rule.languages)
-    )
+def _ids(term_id: int | None) -> frozenset[int]:
+    return frozenset() if term_id is None else frozenset({term_id})
 
 
-def compile_rules(pack: RulePack) -> Matcher:
-    return Matcher(pack)
+def compile_rules(pack: RulePack, cache_words: int = DEFAULT_CACHE_WORDS) -> Matcher:
+    return Matcher(pack, cache_words)

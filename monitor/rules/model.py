@@ -12,7 +12,11 @@ import difflib
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import (
+    AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, ValidatorFunctionWrapHandler,
+    field_validator, model_validator,
+)
+from pydantic_core import ErrorDetails, InitErrorDetails
 
 from monitor.rules.terms import check_item, check_term
 
@@ -129,13 +133,22 @@ class RuleFile(Strict):
     entities: dict[Name, Entity] = {}
     rules: list[Rule] = []
 
-    @field_validator("lists", mode="before")
+    @field_validator("lists", mode="wrap")
     @classmethod
-    def _shorthand(cls, value: object) -> object:
-        """`name: [a, b]` is short for `name: {terms: [a, b]}`."""
-        if isinstance(value, dict):
-            return {name: {"terms": item} if isinstance(item, list) else item for name, item in value.items()}
-        return value
+    def _shorthand(cls, value: object, handler: ValidatorFunctionWrapHandler) -> object:
+        """`name: [a, b]` is short for `name: {terms: [a, b]}`.
+
+        Errors inside a short list are reported without the `terms` step the
+        long form adds, so their location is the item the analyst wrote.
+        """
+        if not isinstance(value, dict):
+            return handler(value)
+        short = {name for name, item in value.items() if isinstance(item, list)}
+        try:
+            return handler({name: {"terms": item} if name in short else item for name, item in value.items()})
+        except ValidationError as error:
+            details = [_without_terms_step(detail, short) for detail in error.errors()]
+            raise ValidationError.from_exception_data(error.title, details) from None
 
 
 class RulePack(Strict):
@@ -192,6 +205,13 @@ def _claim(name: str, path: Path, origin: dict[str, Path], problems: list[str]) 
     origin[name] = path
 
 
+def _without_terms_step(detail: ErrorDetails, short: set[str]) -> InitErrorDetails:
+    loc = detail["loc"]
+    if len(loc) > 1 and loc[0] in short and loc[1] == "terms":
+        loc = (loc[0], *loc[2:])
+    return {"type": detail["type"], "loc": loc, "input": detail["input"], "ctx": detail.get("ctx", {})}
+
+
 def _did_you_mean(ref: str, known: set[str]) -> str:
     close = difflib.get_close_matches(ref, sorted(known), n=1, cutoff=0.6)
     return f" (did you mean {close[0]}?)" if close else ""
@@ -208,6 +228,11 @@ def refs(clause: Clause | None) -> set[str]:
         elif isinstance(item, str) and item[:1] in ("$", "@"):
             found.add(item)
     return found
+
+
+def clause_kind(clause: Clause) -> str:
+    """Which of any, all, not, at_least, near the clause is."""
+    return next(kind for kind in ("any", "all", "not", "at_least", "near") if getattr(clause, "not_" if kind == "not" else kind) is not None)
 
 
 def clause_items(clause: Clause) -> list[ClauseItem]:

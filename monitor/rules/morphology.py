@@ -18,7 +18,7 @@ from monitor.rules.terms import MAX_ABBREVIATION
 from monitor.text import is_cyrillic, normalise_word, skeleton
 
 _FOLD = str.maketrans("", "", "'ʻʼ‘’`\u00ad\u200b\u200c\u200d\u2060\ufeff")
-MAX_ABBREVIATION_ENDING = 3
+MAX_ABBREVIATION_ENDING = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +48,8 @@ class Morphology:
 def _capitals(word: str) -> str | None:
     """The abbreviation a word is written as, if any: 'ИГИЛа' -> 'igil', "ISIS's" -> 'isis', 'Isis' -> None.
 
-    Russian declines abbreviations with a short lowercase ending (ИГИЛа, ИДУ-шник
-    is two words), so up to three lowercase letters may follow the capitals.
+    Russian and Uzbek decline abbreviations with a lowercase ending (ИГИЛа,
+    ИШИДнинг), so up to five lowercase letters may follow the capitals.
     """
     head = 0
     while head < len(word) and word[head].isupper():

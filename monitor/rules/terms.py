@@ -18,7 +18,8 @@ from monitor.text import WORD, normalise_word
 MAX_ABBREVIATION = 5
 FUZZY_MIN_LETTERS = 5
 REFERENCE = re.compile(r"^[$@][A-Za-z0-9_-]+$")
-_WORD_OR_STAR = re.compile(rf"(?:{WORD.pattern})\*?|\*")
+# A word, optionally ending in '*'; an apostrophe may stand before the '*' (Uzbek g' and o' are letters).
+_WORD_OR_STAR = re.compile(rf"(?:{WORD.pattern})(?:['ʻʼ‘’`]?\*)?|\*")
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,12 @@ class TermWord:
 
     @property
     def abbreviation(self) -> bool:
-        """Capitals of up to five letters (ISIS, ИГИЛ, K): matched only in capitals, so 'IS' is not 'is'."""
+        """Capitals of up to five letters (ISIS, ИГИЛ, K): matched only in capitals, so 'IS' is not 'is'.
+
+        A prefix (ИШИД*) is never an abbreviation: it matches in any case.
+        """
         letters = [char for char in self.text if char.isalpha()]
-        return 0 < len(letters) <= MAX_ABBREVIATION and all(char.isupper() for char in letters)
+        return not self.prefix and 0 < len(letters) <= MAX_ABBREVIATION and all(char.isupper() for char in letters)
 
     @property
     def letters(self) -> int:

@@ -8,6 +8,7 @@ counted in `hits`.
 """
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections import Counter
@@ -23,6 +24,7 @@ from monitor.demo_server import _Handler
 class FaultHandler(_Handler):
     hits: Counter
     overrides: dict
+    root_path: Path
     server_state: "FaultServer"
 
     def send_response(self, code: int, message: str | None = None) -> None:
@@ -47,7 +49,25 @@ class FaultHandler(_Handler):
         if path.startswith("/slow/"):
             time.sleep(float(path.rsplit("/", 1)[1]))
             return self._answer(200, "application/rss+xml", b"<rss version='2.0'><channel></channel></rss>")
+        if self._unchanged(path):
+            self.send_response(HTTPStatus.NOT_MODIFIED)
+            self.end_headers()
+            return
         super().do_GET()
+
+    def _unchanged(self, path: str) -> bool:
+        target = self.root_path / path.lstrip("/")
+        if not self.headers.get("If-None-Match") or not target.is_file():
+            return False
+        body = target.read_bytes().replace(b"{{BASE}}", self.base.encode("ascii"))
+        return self.headers["If-None-Match"] == self._etag(body)
+
+    def extra_headers(self, body: bytes) -> list[tuple[str, str]]:
+        return [("ETag", self._etag(body))]
+
+    @staticmethod
+    def _etag(body: bytes) -> str:
+        return '"%s"' % hashlib.sha1(body).hexdigest()[:16]
 
     def _stream(self, size: int) -> None:
         """A body of `size` bytes of RSS-looking text, sent in chunks without buffering it."""
@@ -100,7 +120,9 @@ class FaultServer:
         self.overrides[path] = (status, content_type, body)
 
     def __enter__(self) -> "FaultServer":
-        handler = type("Handler", (FaultHandler,), {"hits": self.hits, "overrides": self.overrides, "server_state": self})
+        handler = type("Handler", (FaultHandler,), {
+            "hits": self.hits, "overrides": self.overrides, "server_state": self, "root_path": self.root,
+        })
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(self.root)))
         self._server.daemon_threads = True
         handler.base = self.base
