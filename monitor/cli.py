@@ -6,6 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
+from monitor import cli_analyst
 from monitor.config import ConfigError, load_config
 
 EPILOG = "Run `python run_monitor.py COMMAND --help` for a command's options and an example."
@@ -37,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every step (to stderr)")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for register in (_demo, _once, _check_config, _digest, _sources):
+    for register in (_demo, _once, _check_config, _digest, _sources, cli_analyst.register):
         register(commands)
     return parser
 

@@ -85,11 +85,30 @@ def _v4_outbox_messages(db: sqlite_utils.Database) -> None:
     db["deliveries"].create_index(["message_id"])
 
 
+def _v5_stories(db: sqlite_utils.Database) -> None:
+    db["stories"].create(
+        {"id": int, "title": str, "first_seen": str, "last_seen": str, "articles": int},
+        pk="id", not_null={"title", "first_seen", "last_seen"}, defaults={"articles": 0},
+    )
+    db["stories"].create_index(["last_seen"])
+    # A plain ALTER TABLE: rebuilding the table would drop the full-text index's triggers.
+    db.execute("ALTER TABLE articles ADD COLUMN story_id INTEGER REFERENCES stories(id)")
+    db["articles"].create_index(["story_id"])
+    db["articles"].create_index(["published"])
+    db["article_urls"].create({"canonical_url": str, "article_id": int, "seen_at": str}, pk="canonical_url",
+                              foreign_keys=[("article_id", "articles", "id")])
+    db["signatures"].create({"article_id": int, "story_id": int, "seen_at": str, "title": str, "minhash": bytes},
+                            pk="article_id", foreign_keys=[("article_id", "articles", "id")])
+    db["signatures"].create_index(["seen_at"])
+    db["deliveries"].add_column("is_update", int, not_null_default=0)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "sources, articles, hits, deliveries, full-text index", _v1_core),
     (2, "validators for conditional GET", _v2_http_cache),
     (3, "analysts' verdicts on hits", _v3_feedback),
     (4, "outbox messages; deliveries for alerts and digests", _v4_outbox_messages),
+    (5, "stories, extra URLs of an article, MinHash signatures", _v5_stories),
 ]
 
 

@@ -48,7 +48,7 @@ async def run_round(config: Config, store: Store, matcher: Matcher, with_digest:
     rounds = summarise({source.name: source.kind for source in enabled}, result.outcomes)
     record(store, rounds)
     fresh = list(_within_horizon(result.articles, new_sources, crawl_settings.first_crawl_max_age))
-    ingested = ingest(store, matcher, fresh, config.monitor.channels)
+    ingested = ingest(store, matcher, fresh, config.monitor.channels, config.monitor.stories)
     save_validators(store, result.outcomes)
     report = RoundReport(sources=rounds, ingest=ingested, skipped_old=len(result.articles) - len(fresh),
                          known=sum(outcome.known for outcome in result.outcomes))

@@ -30,6 +30,8 @@ class Store:
         conn.execute("PRAGMA synchronous=NORMAL")
         self.db = sqlite_utils.Database(conn)
         migrate(self.db)
+        self.caches: dict[str, object] = {}
+        """Derived in-memory state (the story index), rebuilt from the tables when dropped."""
 
     def close(self) -> None:
         self.db.close()

@@ -23,30 +23,34 @@ _MARKS = "\u0300-\u036f\u0483-\u0489"
 WORD = re.compile(
     rf"[\w{_MARKS}]+(?:[{_APOSTROPHE_CHARS}{_INVISIBLE_CHARS}]+[\w{_MARKS}]+)*"
 )
-_APOSTROPHES = re.compile(f"[{_APOSTROPHE_CHARS}{_INVISIBLE_CHARS}]")
+# Deleted from a word by one str.translate: apostrophes, invisible characters
+# and every combining mark of the Basic Multilingual Plane (accents after NFKD).
+_STRIP = dict.fromkeys(
+    [ord(char) for char in _APOSTROPHE_CHARS + _INVISIBLE_CHARS]
+    + [code for code in range(0x10000) if unicodedata.combining(chr(code))]
+)
+_CYRILLIC_LETTER = re.compile("[\u0400-\u04ff]")
 
-# Letters mapped before accents are stripped: either they would lose what sets
-# them apart (ў is u + breve but reads o'), or they do not decompose at all (ı, ә).
+# Cyrillic to Latin, and the letters that must be mapped before accents are
+# stripped: either they would lose what sets them apart (ў is u + breve but
+# reads o'), or they do not decompose at all (ı, ә). Apostrophes and invisible
+# characters go too. What is left that is not ASCII is accented Latin.
 _LETTERS = str.maketrans({
-    "й": "y", "ё": "e", "ў": "o", "ғ": "g", "қ": "k", "ң": "n", "ә": "a", "ө": "o",
-    "ү": "u", "ұ": "u", "һ": "h", "ҳ": "h", "ҷ": "j", "ӣ": "i", "ӯ": "u", "і": "i",
-    "ї": "i", "є": "e", "ı": "i", "ş": "sh", "ç": "ch", "ž": "zh", "č": "ch", "š": "sh",
-    "ň": "n", "ŋ": "n", "ə": "a", "ğ": "g", "ǵ": "g",
-})
-_CYRILLIC = str.maketrans({
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z",
     "и": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
     "с": "s", "т": "t", "у": "u", "ф": "f", "х": "h", "ц": "ts", "ч": "ch", "ш": "sh",
     "щ": "sh", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
+    "й": "y", "ё": "e", "ў": "o", "ғ": "g", "қ": "k", "ң": "n", "ә": "a", "ө": "o",
+    "ү": "u", "ұ": "u", "һ": "h", "ҳ": "h", "ҷ": "j", "ӣ": "i", "ӯ": "u", "і": "i",
+    "ї": "i", "є": "e", "ı": "i", "ş": "sh", "ç": "ch", "ž": "zh", "č": "ch", "š": "sh",
+    "ň": "n", "ŋ": "n", "ə": "a", "ğ": "g", "ǵ": "g",
+    **dict.fromkeys(_APOSTROPHE_CHARS + _INVISIBLE_CHARS, ""),
 })
 # One spelling for the sounds that English, Russian and Turkic spellings write
-# differently. Order matters: longer digraphs first; "ye" before "y" so that
-# Yerbol/Ербол and Aliyev/Алиев meet; then y -> i so that Syria/Сирия meet.
-_SPELLINGS = {
-    "shch": "sh", "dzh": "j", "dj": "j", "zh": "j", "kh": "h", "gh": "g",
-    "ye": "e", "x": "h", "q": "k", "w": "v", "y": "i",
-}
-_SPELLING = re.compile("|".join(_SPELLINGS))
+# differently, replaced in this order: longer digraphs first; "ye" before "y"
+# so that Yerbol/Ербол and Aliyev/Алиев meet; then y -> i so that Syria/Сирия meet.
+_DIGRAPHS = (("shch", "sh"), ("dzh", "j"), ("dj", "j"), ("zh", "j"), ("kh", "h"), ("gh", "g"), ("ye", "e"))
+_SINGLES = bytes.maketrans(b"xqwy", b"hkvi")
 _DOUBLED = re.compile(r"(.)\1+")
 
 
@@ -57,18 +61,20 @@ def words(text: str) -> list[str]:
 
 def normalise_word(word: str) -> str:
     """Case-, accent- and apostrophe-insensitive form of one word."""
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return _APOSTROPHES.sub("", unicodedata.normalize("NFC", stripped))
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFKD", word.casefold()).translate(_STRIP))
 
 
 def skeleton(word: str) -> str:
     """Script- and spelling-insensitive form of one word: 'Ўзбекистон' and "O'zbekiston" give 'ozbekiston'."""
-    folded = unicodedata.normalize("NFC", word).casefold().translate(_LETTERS)
-    plain = normalise_word(folded).translate(_CYRILLIC)
-    return _DOUBLED.sub(r"\1", _SPELLING.sub(lambda found: _SPELLINGS[found.group()], plain))
+    plain = unicodedata.normalize("NFC", word).casefold().translate(_LETTERS)
+    if not plain.isascii():
+        plain = normalise_word(plain)
+    for digraph, sound in _DIGRAPHS:
+        plain = plain.replace(digraph, sound)
+    plain = plain.encode().translate(_SINGLES).decode()  # safe on UTF-8: only ASCII bytes are mapped
+    return _DOUBLED.sub(r"\1", plain) if _DOUBLED.search(plain) else plain
 
 
 def is_cyrillic(word: str) -> bool:
     """Whether a word is written (at least partly) in Cyrillic, which decides how it is stemmed."""
-    return any("\u0400" <= char <= "\u04ff" for char in word)
+    return _CYRILLIC_LETTER.search(word) is not None

@@ -72,3 +72,12 @@ def test_error_inside_a_batch_leaves_no_rows(tmp_path, matcher):
 
     counts = [store.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in ("articles", "hits", "deliveries")]
     assert counts == [0, 0, 0]
+
+
+def test_full_text_index_follows_inserts_after_every_migration(tmp_path, matcher):
+    store = Store(tmp_path / "d.sqlite3")
+
+    ingest(store, matcher, [_article(1, "Вербовщики задержаны в Шымкенте")], CHANNELS)
+
+    found = store.db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'шымкенте'").fetchall()
+    assert len(found) == 1

@@ -126,10 +126,21 @@ def _zone(value: str) -> str:
     return value
 
 
+class StorySettings(Strict):
+    similarity: float = Field(0.5, gt=0, le=1)
+    window: Duration = 3 * 86400.0
+
+
+class RetentionSettings(Strict):
+    prune_bodies_after: Duration = 90 * 86400.0
+
+
 class MonitorSettings(Strict):
     database: Path = Path("data/dozor.sqlite3")
     timezone: str = "Asia/Almaty"
     crawl: CrawlSettings = CrawlSettings()
+    stories: StorySettings = StorySettings()
+    retention: RetentionSettings = RetentionSettings()
     channels: list[AnyChannel] = [FileChannel()]
 
     @field_validator("timezone")

@@ -75,28 +75,30 @@ class CompiledRule:
 class DocumentContext:
     """One document as the clauses see it: terms found, and token offsets and sentences on demand."""
 
-    def __init__(self, texts: tuple[str, str], tokens: list[list[str]], found: dict[int, list[Place]]) -> None:
-        self.texts, self.tokens, self.found = texts, tokens, found
+    def __init__(self, texts: tuple[str, str], found: dict[int, list[Place]]) -> None:
+        self.texts, self.found = texts, found
         self.fields: frozenset[int] = frozenset(range(len(FIELDS)))
         self._spans: dict[int, list[tuple[int, int]]] = {}
         self._sentences: dict[int, list[int]] = {}
 
-    def span(self, field: int, token: int) -> tuple[int, int]:
+    def spans(self, field: int) -> list[tuple[int, int]]:
+        """Character offsets of every token of a field (the same words `find` cut)."""
         if field not in self._spans:
             self._spans[field] = [found.span() for found in WORD.finditer(self.texts[field])]
-        return self._spans[field][token]
+        return self._spans[field]
 
     def sentence_of(self, field: int, token: int) -> int:
         if field not in self._sentences:
             ends = [found.end() for found in _SENTENCE_END.finditer(self.texts[field])]
-            self._sentences[field] = [bisect_right(ends, self.span(field, index)[0]) for index in range(len(self.tokens[field]))]
+            self._sentences[field] = [bisect_right(ends, start) for start, _ in self.spans(field)]
         return self._sentences[field][token]
 
     def evidence(self, occurrences: list[Occurrence], labels: Lexicon) -> tuple[Evidence, ...]:
         """Occurrences as evidence with character offsets, in text order, each place once (under its first term)."""
         seen: dict[tuple, Evidence] = {}
         for occurrence in sorted(occurrences, key=lambda found: (found.field, found.start, found.end)):
-            start, end = self.span(occurrence.field, occurrence.start)[0], self.span(occurrence.field, occurrence.end)[1]
+            spans = self.spans(occurrence.field)
+            start, end = spans[occurrence.start][0], spans[occurrence.end][1]
             key = (occurrence.field, start, end)
             if key not in seen:
                 text = self.texts[occurrence.field]
@@ -120,8 +122,7 @@ class Matcher:
 
     def context(self, document: Document) -> DocumentContext:
         texts = (document.title, document.body)
-        tokens, found = self.lexicon.find(texts)
-        return DocumentContext(texts, tokens, found)
+        return DocumentContext(texts, self.lexicon.find(texts))
 
     def match(self, document: Document) -> list[RuleHit]:
         context = self.context(document)

@@ -9,16 +9,14 @@ already folded before fuzziness is spent on typos.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from rapidfuzz.fuzz import ratio
 
 
-def variants(key: str) -> Iterator[str]:
+def variants(key: str) -> list[str]:
     """The key itself and every form of it with one letter deleted."""
-    yield key
-    for index in range(len(key)):
-        yield key[:index] + key[index + 1:]
+    return [key, *(key[:index] + key[index + 1:] for index in range(len(key)))]
 
 
 class FuzzyIndex:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from itertools import chain, islice
+from operator import itemgetter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -39,17 +41,26 @@ class Lexicon:
         self._capitals: dict[str, list[int]] = defaultdict(list)
         self._prefixes: dict[str, list[int]] = defaultdict(list)
         self._prefix_lengths: list[int] = []
+        self._prefix_heads: set[str] = set()  # their first two letters: most words fail this look-up
         self._fuzzy = FuzzyIndex()
         self._fuzzy_min_length = 1_000
         self._terms: list[CompiledTerm] = []
         self._term_ids: dict[tuple[str, tuple[int, ...]], int] = {}
-        self._starts: dict[int, list[int]] = defaultdict(list)
-        self._words: BoundedCache[str, tuple[int, ...]] = BoundedCache(cache_words)
-        self._chunks: BoundedCache[str, tuple[tuple[str, ...], dict[str, tuple[int, ...]] | None]] = BoundedCache(cache_words)
+        # Terms by their first word, and phrases also by their first two words:
+        # a first name starts thousands of watchlist names, its surname few.
+        self._singles: dict[int, list[int]] = defaultdict(list)
+        self._pairs: dict[tuple[int, int], list[int]] = defaultdict(list)
+        self._words: BoundedCache[str, tuple[int, ...]] = BoundedCache(self._analyse, cache_words)
+        # Chunks known to match nothing, as a plain dict: `set - dict` runs in C,
+        # so a text whose chunks are all known costs no Python-level loop at all.
+        self._plain: dict[str, None] = {}
+        self._chunks: BoundedCache[str, tuple[tuple[str, ...], dict[str, tuple[int, ...]] | None]] = BoundedCache(
+            self._read_chunk, cache_words
+        )
 
     def cache_sizes(self) -> dict[str, int]:
         """Entries held now in the two bounded caches (text chunks and words), and their common limit."""
-        return {"chunks": len(self._chunks), "words": len(self._words), "limit": self._words.limit}
+        return {"chunks": len(self._chunks), "plain chunks": len(self._plain), "words": len(self._words), "limit": self._words.limit}
 
     def label(self, term_id: int) -> str:
         return self._terms[term_id].label
@@ -64,7 +75,10 @@ class Lexicon:
         if key not in self._term_ids:
             self._term_ids[key] = len(self._terms)
             self._terms.append(CompiledTerm(text, words))
-            self._starts[words[0]].append(self._term_ids[key])
+            if len(words) == 1:
+                self._singles[words[0]].append(self._term_ids[key])
+            else:
+                self._pairs[words[0], words[1]].append(self._term_ids[key])
         return self._term_ids[key]
 
     def _word(self, word: TermWord, fuzzy: int | None) -> int:
@@ -84,6 +98,7 @@ class Lexicon:
         elif kind == "prefix":
             self._prefixes[key].append(word_id)
             self._prefix_lengths = sorted({*self._prefix_lengths, len(key)})
+            self._prefix_heads.add(key[:2])
         else:
             for form in {key, spec[2]}:
                 self._exact[form].append(word_id)
@@ -92,28 +107,44 @@ class Lexicon:
                 self._fuzzy_min_length = min(self._fuzzy_min_length, len(key) - 1)
         return word_id
 
-    def find(self, texts: Sequence[str]) -> tuple[list[list[str]], dict[int, list[Place]]]:
-        """The words of each text (as `monitor.text.words` cuts them) and where each term occurs, by term id."""
-        fields: list[list[str]] = []
-        hits: dict[str, tuple[int, ...]] = {}
-        for text in texts:
-            tokens: list[str] = []
-            for chunk in text.split():
-                words, matched = self._chunks.get(chunk, self._read_chunk)
-                tokens += words
-                if matched:
-                    hits.update(matched)
-            fields.append(tokens)
+    def find(self, texts: Sequence[str]) -> dict[int, list[Place]]:
+        """Where each term occurs in the texts (fields), by term id; only terms that occur.
+
+        Most texts match nothing, so the common path only looks up each distinct
+        whitespace-separated chunk; token positions are worked out only for a
+        field where some word matched.
+        """
         found: dict[int, list[Place]] = defaultdict(list)
-        if hits:
-            for field, tokens in enumerate(fields):
-                for position in [index for index, token in enumerate(tokens) if token in hits]:
-                    for word in hits[tokens[position]]:
-                        for term_id in self._starts.get(word, ()):
-                            end = self._phrase_end(self._terms[term_id].words, tokens, position, hits)
-                            if end is not None:
-                                found[term_id].append((field, position, end))
-        return fields, found
+        cached = self._chunks.__getitem__
+        for field, text in enumerate(texts):
+            chunks = text.split()
+            unknown = set(chunks).difference(self._plain)
+            matched = [entry[1] for entry in map(cached, unknown) if entry[1]]
+            if not matched:
+                continue
+            hits: dict[str, tuple[int, ...]] = {}
+            for words in matched:
+                hits.update(words)
+            tokens = list(chain.from_iterable(map(itemgetter(0), map(cached, chunks))))
+            for position in [index for index, token in enumerate(tokens) if token in hits]:
+                self._terms_at(tokens, position, hits, field, found)
+        return found
+
+    def _terms_at(self, tokens: list[str], position: int, hits: dict[str, tuple[int, ...]], field: int, found: dict[int, list[Place]]) -> None:
+        """Record every term that starts at `position`."""
+        words = hits[tokens[position]]
+        for word in words:
+            for term_id in self._singles.get(word, ()):
+                found[term_id].append((field, position, position))
+        following = hits.get(tokens[position + 1]) if position + 1 < len(tokens) else None
+        if not following:
+            return
+        for word in words:
+            for second in following:
+                for term_id in self._pairs.get((word, second), ()):
+                    end = self._phrase_end(self._terms[term_id].words, tokens, position, hits)
+                    if end is not None:
+                        found[term_id].append((field, position, end))
 
     def _read_chunk(self, chunk: str) -> tuple[tuple[str, ...], dict[str, tuple[int, ...]] | None]:
         """The words of one whitespace-separated chunk, and the term words each matches.
@@ -123,15 +154,20 @@ class Lexicon:
         the regex over each chunk cuts exactly the words it would cut in the whole.
         """
         words = tuple(WORD.findall(chunk))
-        matched = {word: ids for word in words if (ids := self._words.get(word, self._analyse))}
+        matched = {word: ids for word in words if (ids := self._words[word])}
+        if not matched:
+            if len(self._plain) >= self._words.limit:
+                self._plain = dict.fromkeys(islice(self._plain, self._words.limit // 2, None))
+            self._plain[chunk] = None
         return words, matched or None
 
     @staticmethod
     def _phrase_end(words: tuple[int, ...], tokens: list[str], start: int, hits: dict[str, tuple[int, ...]]) -> int | None:
+        """The last token of a phrase whose first two words are known to match at `start`, or None."""
         end = start + len(words) - 1
         if end >= len(tokens):
             return None
-        for offset in range(1, len(words)):
+        for offset in range(2, len(words)):
             if words[offset] not in hits.get(tokens[start + offset], ()):
                 return None
         return end
@@ -143,10 +179,12 @@ class Lexicon:
         found = {*self._exact.get(forms.full, ()), *self._exact.get(forms.stem, ())}
         if forms.capitals is not None:
             found.update(self._capitals.get(forms.capitals, ()))
-        for length in self._prefix_lengths:
-            if length > len(forms.full):
-                break
-            found.update(self._prefixes.get(forms.full[:length], ()))
+        heads = self._prefix_heads
+        if forms.full[:2] in heads or forms.full[:1] in heads:
+            for length in self._prefix_lengths:
+                if length > len(forms.full):
+                    break
+                found.update(self._prefixes.get(forms.full[:length], ()))
         if self._fuzzy and len(forms.full) >= self._fuzzy_min_length:
             found |= self._fuzzy.search({forms.full, forms.stem})
         return tuple(found) if found else ()

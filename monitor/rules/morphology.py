@@ -9,6 +9,7 @@ transliteration skeleton so that scripts and spellings meet.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ import Stemmer
 from monitor.rules.terms import MAX_ABBREVIATION
 from monitor.text import is_cyrillic, normalise_word, skeleton
 
-_FOLD = str.maketrans("", "", "'ʻʼ‘’`\u00ad\u200b\u200c\u200d\u2060\ufeff")
+_INSIDE_WORDS = re.compile("['ʻʼ‘’`\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 MAX_ABBREVIATION_ENDING = 5
 
 
@@ -36,13 +37,14 @@ class Morphology:
         self._english = Stemmer.Stemmer("english", 0)
 
     def forms(self, word: str) -> WordForms:
-        written = unicodedata.normalize("NFC", word).translate(_FOLD)
+        written = _INSIDE_WORDS.sub("", unicodedata.normalize("NFC", word))
         folded = written.casefold()
         if is_cyrillic(folded):
             stem = self._russian.stemWord(folded.replace("ё", "е"))
         else:
-            stem = self._english.stemWord(normalise_word(folded))
-        return WordForms(skeleton(folded), skeleton(stem), _capitals(written))
+            stem = self._english.stemWord(folded if folded.isascii() else normalise_word(folded))
+        full = skeleton(folded)
+        return WordForms(full, full if stem == folded else skeleton(stem), _capitals(written))
 
 
 def _capitals(word: str) -> str | None:
