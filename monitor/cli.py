@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every step (to stderr)")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for register in (_demo, _once, _check_config, _digest, _sources, cli_analyst.register):
+    for register in (_demo, _once, _check_config, _digest, _sources, _stories, cli_analyst.register):
         register(commands)
     return parser
 
@@ -137,6 +137,25 @@ def _run_digest(args: argparse.Namespace) -> int:
         print(describe_preview(preview_digests(config, args.channel)))
     else:
         print(describe_deliveries(send_digests(config, args.channel)))
+    return 0
+
+
+def _stories(commands) -> None:
+    command = _command(
+        commands, "stories",
+        "List stories, newest first: each event once, with every article and outlet that carried it.",
+        "python run_monitor.py stories --since 2026-11-20", _run_stories,
+    )
+    _config_option(command)
+    command.add_argument("--since", metavar="DATE", help="only stories last seen on or after this date (YYYY-MM-DD)")
+    command.add_argument("--limit", type=int, default=50, help="at most this many stories (default: 50)")
+
+
+def _run_stories(args: argparse.Namespace) -> int:
+    from monitor.report import describe_stories
+    from monitor.service import stories
+
+    print(describe_stories(stories(load_config(args.config), args.since, args.limit)))
     return 0
 
 

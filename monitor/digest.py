@@ -35,6 +35,10 @@ class DigestItem:
     rules: list[str]
     snippet: list[Segment]
     country: str = ""
+    outlets: list[str] = field(default_factory=list)
+    update: bool = False
+    """The story was delivered before; a more severe rule fired on a new article of it."""
+
     alerted: bool = False
     """Already sent as an urgent alert; the digest only mentions it."""
 
@@ -67,11 +71,12 @@ class Digest:
 def build_digest(
     store: Store, channel: str, purpose: str = "digest", group_by: str = "rule", now: datetime | None = None
 ) -> Digest:
-    """Every pending delivery of the channel for this purpose, one item per article, grouped and ranked."""
+    """Every pending delivery of the channel for this purpose, one item per story, grouped and ranked."""
     rows = store.db.query(
         """
         SELECT d.id AS delivery_id, h.rule_id, h.rule_title, h.severity, h.score, h.evidence,
-               a.id AS article_id, a.title, a.url, a.source, a.published, a.body, a.country,
+               a.id AS article_id, a.story_id, a.title, a.url, a.source, a.published, a.body, a.country, d.is_update,
+               (SELECT group_concat(DISTINCT other.source) FROM articles other WHERE other.story_id = a.story_id) AS outlets,
                EXISTS (SELECT 1 FROM deliveries alert WHERE alert.hit_id = d.hit_id AND alert.channel = d.channel
                        AND alert.purpose = 'alert' AND alert.status IN ('queued', 'sent')) AS alerted
         FROM deliveries d JOIN hits h ON h.id = d.hit_id JOIN articles a ON a.id = h.article_id
@@ -80,13 +85,13 @@ def build_digest(
         """,
         [channel, purpose],
     )
-    by_article: dict[int, list] = defaultdict(list)
+    by_story: dict[int, list] = defaultdict(list)
     for row in rows:
-        by_article[row["article_id"]].append(row)
+        by_story[row["story_id"] or -row["article_id"]].append(row)
     return Digest(
         channel=channel,
         created_at=now or datetime.now(timezone.utc),
-        groups=_groups((_item(article_rows) for article_rows in by_article.values()), group_by),
+        groups=_groups((_item(story_rows) for story_rows in by_story.values()), group_by),
         failing_sources=failing_sources(store),
         purpose=purpose,
     )
@@ -97,7 +102,7 @@ def _strength(row) -> tuple[int, int]:
 
 
 def _item(rows: list) -> DigestItem:
-    """One article's digest entry, presented by its strongest hit."""
+    """One story's digest entry, presented by its strongest hit; every outlet that carried it is named."""
     rows = sorted(rows, key=_strength, reverse=True)
     best = rows[0]
     return DigestItem(
@@ -107,6 +112,8 @@ def _item(rows: list) -> DigestItem:
         snippet=snippet(best["title"], best["body"] or "", json.loads(best["evidence"] or "[]")),
         country=best["country"] or "",
         alerted=any(row["alerted"] for row in rows),
+        update=all(row["is_update"] for row in rows),
+        outlets=sorted(set((best["outlets"] or best["source"]).split(","))),
         delivery_ids=[row["delivery_id"] for row in rows],
     )
 

@@ -44,9 +44,11 @@ def story_index(store: Store, settings: StorySettings) -> StoryIndex:
     index = store.caches.get("stories")
     if not isinstance(index, StoryIndex) or (index.threshold, index.window.total_seconds()) != (settings.similarity, settings.window):
         index = StoryIndex(settings.similarity, timedelta(seconds=settings.window))
-        since = (datetime.now(timezone.utc) - 2 * index.window).isoformat()
-        index.load(store.db.execute(
-            "SELECT article_id, story_id, seen_at, title, minhash FROM signatures WHERE seen_at >= ?", [since]))
+        newest = store.db.execute("SELECT max(seen_at) FROM signatures").fetchone()[0]
+        if newest:
+            since = (datetime.fromisoformat(newest) - 2 * index.window).isoformat()
+            index.load(store.db.execute(
+                "SELECT article_id, story_id, seen_at, title, minhash FROM signatures WHERE seen_at >= ?", [since]))
         store.caches["stories"] = index
     return index
 
@@ -64,7 +66,7 @@ def ingest(store: Store, matcher: Matcher, articles: Iterable[Article], channels
     except BaseException:
         store.caches.pop("stories", None)  # it may hold articles the rollback removed
         raise
-    index.forget_before(datetime.now(timezone.utc) - 2 * index.window)
+    index.forget_old()
     log.info("ingested: seen=%d new=%d matched=%d new_stories=%d", result.seen, result.new, result.matched, result.new_stories)
     return result
 
@@ -75,14 +77,15 @@ def _ingest_one(db, index: StoryIndex, matcher: Matcher, article: Article, chann
     fingerprint = content_fingerprint(article.title, article.body)
     if _already_stored(db, canonical, fingerprint):
         return
-    seen_at = article.published or datetime.now(timezone.utc)
+    published = _utc(article.published)
+    seen_at = published or datetime.now(timezone.utc)
     minhash = signature(article.title, article.body)
     story_id = index.story_for(minhash, article.title, seen_at)
     if story_id is None:
         story_id = db["stories"].insert({"title": article.title, "first_seen": seen_at.isoformat(),
                                          "last_seen": seen_at.isoformat(), "articles": 0}).last_pk
         result.new_stories += 1
-    article_id = _insert_article(db, article, canonical, fingerprint, story_id)
+    article_id = _insert_article(db, article, canonical, fingerprint, story_id, published)
     db.execute("UPDATE stories SET articles = articles + 1, last_seen = max(last_seen, ?) WHERE id = ?",
                [seen_at.isoformat(), story_id])
     db["signatures"].insert({"article_id": article_id, "story_id": story_id, "seen_at": seen_at.isoformat(),
@@ -110,7 +113,15 @@ def _already_stored(db, canonical: str, fingerprint: str) -> bool:
     return True
 
 
-def _insert_article(db, article: Article, canonical: str, fingerprint: str, story_id: int) -> int:
+def _utc(moment: datetime | None) -> datetime | None:
+    """Times are stored in UTC so that text comparison in SQL orders them correctly."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def _insert_article(db, article: Article, canonical: str, fingerprint: str, story_id: int,
+                    published: datetime | None) -> int:
     return db["articles"].insert(
         {
             "url": article.url,
@@ -119,7 +130,7 @@ def _insert_article(db, article: Article, canonical: str, fingerprint: str, stor
             "source": article.source,
             "title": article.title,
             "body": article.body,
-            "published": article.published.isoformat() if article.published else None,
+            "published": published.isoformat() if published else None,
             "language": article.language,
             "country": article.country,
             "fetched_at": utc_now(),

@@ -5,6 +5,7 @@ from monitor.config import Config
 from monitor.config.models import Channel
 from monitor.digest import Digest
 from monitor.outbox import DeliveryReport
+from monitor.stories import Story
 from monitor.rounds import RoundReport
 
 
@@ -47,6 +48,22 @@ def describe_preview(previews: list[tuple[Channel, Digest, dict]]) -> str:
     for channel, digest, payload in previews:
         body = "\n\n".join(payload["parts"]) if "parts" in payload else payload["text"]
         blocks.append(f"=== {channel.name} ({channel.kind}): {len(digest.items)} stories (dry run: nothing sent) ===\n{body}")
+    return "\n\n".join(blocks)
+
+
+def describe_stories(stories: list[Story]) -> str:
+    if not stories:
+        return "No stories stored yet."
+    blocks = []
+    for story in stories:
+        outlets = sorted({article.source for article in story.articles})
+        lines = [f"#{story.id} {story.title}",
+                 f"   {story.first_seen[:16]} .. {story.last_seen[:16]} · {len(story.articles)} articles · "
+                 f"{', '.join(outlets)}" + (f" · {story.severity}" if story.severity else "")]
+        for article in story.articles:
+            lines.append(f"   - [{article.source}] {article.title} <{article.url}>")
+            lines += [f"       also at {mirror}" for mirror in article.mirrors]
+        blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
 

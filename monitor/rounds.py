@@ -16,6 +16,7 @@ from monitor.health import SourceRound, record, summarise
 from monitor.http_cache import load_validators, save_validators
 from monitor.ingest import IngestResult, ingest, is_known
 from monitor.outbox import DeliveryReport, compose, send_due
+from monitor.retention import prune_bodies
 from monitor.rules.engine import Matcher
 from monitor.store import Store
 
@@ -50,6 +51,7 @@ async def run_round(config: Config, store: Store, matcher: Matcher, with_digest:
     fresh = list(_within_horizon(result.articles, new_sources, crawl_settings.first_crawl_max_age))
     ingested = ingest(store, matcher, fresh, config.monitor.channels, config.monitor.stories)
     save_validators(store, result.outcomes)
+    prune_bodies(store, timedelta(seconds=config.monitor.retention.prune_bodies_after))
     report = RoundReport(sources=rounds, ingest=ingested, skipped_old=len(result.articles) - len(fresh),
                          known=sum(outcome.known for outcome in result.outcomes))
     purposes = ["alert", "digest"] if with_digest else ["alert"]

@@ -12,6 +12,7 @@ from monitor.outbox import DeliveryReport, preview
 from monitor.rounds import RoundReport, deliver, run_round
 from monitor.rules.engine import compile_rules
 from monitor.store import Store
+from monitor.stories import Story, list_stories
 
 
 @contextlib.contextmanager
@@ -52,6 +53,11 @@ def preview_digests(config: Config, channel: str | None = None) -> list[tuple[Ch
             (item, *preview(store, item, config.monitor.zone_of(item)))
             for item in _channels(config, channel)
         ]
+
+
+def stories(config: Config, since: str | None, limit: int) -> list[Story]:
+    with open_store(config) as store:
+        return list_stories(store, since, limit)
 
 
 def source_health(config: Config) -> list[dict]:

@@ -53,8 +53,14 @@ class StoryIndex:
                 candidates.append((entry.story_id, minhash.jaccard(entry.minhash), entry.title))
         return best_match(candidates, title, self.threshold)
 
-    def forget_before(self, moment: datetime) -> int:
-        """Drop entries older than `moment`; the index stays the size of the window."""
+    def forget_old(self) -> int:
+        """Drop entries two windows older than the newest; the index stays the size of the window.
+
+        Measured from the newest entry, not the clock, so an archive imported in date order clusters too.
+        """
+        if not self._entries:
+            return 0
+        moment = max(entry.seen_at for entry in self._entries.values()) - 2 * self.window
         old = [article_id for article_id, entry in self._entries.items() if entry.seen_at < moment]
         for article_id in old:
             self._lsh.remove(article_id)

@@ -80,7 +80,7 @@ def test_imported_articles_are_stored_like_crawled_ones(tmp_path, analyst_config
     import_archive(config, _archive(tmp_path, [_record(1), _record(2, country="KG", published=None)]), deliver=True)
 
     assert _rows(config, "SELECT url, source, country, language, published FROM articles ORDER BY id") == [
-        ("https://example.org/archive/1", "dala", "KZ", "ru", "2023-05-01T10:00:00+05:00"),
+        ("https://example.org/archive/1", "dala", "KZ", "ru", "2023-05-01T05:00:00+00:00"),
         ("https://example.org/archive/2", "dala", "KG", "ru", None),
     ]
     assert _rows(config, "SELECT rule_id, channel, status FROM hits JOIN deliveries ON deliveries.hit_id = hits.id") == [

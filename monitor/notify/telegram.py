@@ -57,7 +57,10 @@ def _story(item: DigestItem, labels: dict, group: DigestGroup | None, cap: int |
     # A shortened story keeps its link only while the URL is within the text allowance.
     if safe_link(url) and (cap is None or len(url) <= cap):
         headline = f'<a href="{html.escape(url, quote=True)}">{headline}</a>'
-    meta = " · ".join(filter(None, [item.source, item.published, f"{labels['rules']}: {', '.join(item.rules)}"]))
+    meta = " · ".join(filter(None, [
+        labels["update"] if item.update else "", ", ".join(item.outlets or [item.source]), item.published,
+        f"{labels['rules']}: {', '.join(item.rules)}",
+    ]))
     lines = [
         f"<u>{_text(group.title, cap)}</u>" if group else "",
         f"[{_text(labels.get(item.severity, item.severity))}] <b>{headline}</b>"

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 from monitor.rules.clauses import AllNode, AnyNode, AtLeastNode, Node, NearNode, NotNode, Occurrence, TermNode
 from monitor.rules.lexicon import DEFAULT_CACHE_WORDS, Lexicon, Place
@@ -79,26 +81,27 @@ class DocumentContext:
         self.texts, self.found = texts, found
         self.fields: frozenset[int] = frozenset(range(len(FIELDS)))
         self._spans: dict[int, list[tuple[int, int]]] = {}
-        self._sentences: dict[int, list[int]] = {}
+        self._readers: dict[int, Iterator[re.Match[str]]] = {}
+        self._sentence_ends: dict[int, list[int]] = {}
 
-    def spans(self, field: int) -> list[tuple[int, int]]:
-        """Character offsets of every token of a field (the same words `find` cut)."""
-        if field not in self._spans:
-            self._spans[field] = [found.span() for found in WORD.finditer(self.texts[field])]
-        return self._spans[field]
+    def span(self, field: int, token: int) -> tuple[int, int]:
+        """Character offsets of a token (the words `Lexicon.find` cut), found by reading the text only that far."""
+        spans = self._spans.setdefault(field, [])
+        if token >= len(spans):
+            reader = self._readers.setdefault(field, WORD.finditer(self.texts[field]))
+            spans.extend(found.span() for found in islice(reader, token + 1 - len(spans)))
+        return spans[token]
 
     def sentence_of(self, field: int, token: int) -> int:
-        if field not in self._sentences:
-            ends = [found.end() for found in _SENTENCE_END.finditer(self.texts[field])]
-            self._sentences[field] = [bisect_right(ends, start) for start, _ in self.spans(field)]
-        return self._sentences[field][token]
+        if field not in self._sentence_ends:
+            self._sentence_ends[field] = [found.end() for found in _SENTENCE_END.finditer(self.texts[field])]
+        return bisect_right(self._sentence_ends[field], self.span(field, token)[0])
 
     def evidence(self, occurrences: list[Occurrence], labels: Lexicon) -> tuple[Evidence, ...]:
         """Occurrences as evidence with character offsets, in text order, each place once (under its first term)."""
         seen: dict[tuple, Evidence] = {}
         for occurrence in sorted(occurrences, key=lambda found: (found.field, found.start, found.end)):
-            spans = self.spans(occurrence.field)
-            start, end = spans[occurrence.start][0], spans[occurrence.end][1]
+            start, end = self.span(occurrence.field, occurrence.start)[0], self.span(occurrence.field, occurrence.end)[1]
             key = (occurrence.field, start, end)
             if key not in seen:
                 text = self.texts[occurrence.field]

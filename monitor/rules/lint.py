@@ -15,7 +15,7 @@ from monitor.rules.morphology import Morphology
 from monitor.rules.terms import FUZZY_MIN_LETTERS, term_words
 from monitor.text import skeleton
 
-MIN_PREFIX_LETTERS = 3
+MIN_PREFIX_LETTERS = 4
 
 
 def lint(source: RulePack | Sequence[tuple[Path, RuleFile]]) -> list[str]:
@@ -86,9 +86,10 @@ def _term(owner: str, item: str | Term) -> list[str]:
     if not words or not any(skeleton(word.text) for word in words):
         return [f"{owner}: {text!r} has no letters or digits to match; delete it"]
     warnings = [
-        f"{owner}: prefix {word.text + '*'!r} is shorter than {MIN_PREFIX_LETTERS} letters and matches far too many words"
+        f"{owner}: prefix {word.text + '*'!r} is shorter than {MIN_PREFIX_LETTERS} letters once transliterated "
+        f"({skeleton(word.text)!r}) and matches far too many words"
         for word in words
-        if len(words) == 1 and word.prefix and word.letters < MIN_PREFIX_LETTERS
+        if len(words) == 1 and word.prefix and len(skeleton(word.text)) < MIN_PREFIX_LETTERS
     ]
     if isinstance(item, Term) and item.fuzzy is not None and not _fuzzy_applies(item):
         warnings.append(
