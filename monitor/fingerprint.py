@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import hashlib
 
-from monitor.text import normalise_word, words
+from monitor.text import normalised_words
 
 
 def content_fingerprint(title: str, body: str) -> str:
     """A hash of the normalised words of title and body; markup, case and spacing do not count."""
-    text = " ".join(normalise_word(word) for word in words(f"{title}\n{body}"))
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+    return fingerprint_of(normalised_words(f"{title}\n{body}"))
+
+
+def fingerprint_of(tokens: list[str]) -> str:
+    return hashlib.sha1(" ".join(tokens).encode("utf-8")).hexdigest()

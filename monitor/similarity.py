@@ -14,25 +14,23 @@ from collections.abc import Sequence
 import numpy as np
 from datasketch import LeanMinHash, MinHash
 
-from monitor.text import normalise_word, words
 
 NUM_PERM = 64
 SHINGLE = 3
 _NUMBER = re.compile(r"\d+")
 
 
-def shingle_hashes(title: str, body: str) -> list[int]:
-    """32-bit hashes of the three-word runs of title and body, after word normalisation."""
-    tokens = [normalise_word(word) for word in words(f"{title}\n{body}")]
+def shingle_hashes(tokens: list[str]) -> list[int]:
+    """32-bit hashes of the three-word runs of a text's normalised words."""
     if len(tokens) < SHINGLE:
         tokens += [""] * (SHINGLE - len(tokens))
     return list({zlib.crc32(" ".join(run).encode("utf-8")) for run in zip(*(tokens[i:] for i in range(SHINGLE)))})
 
 
-def signature(title: str, body: str) -> LeanMinHash:
-    """A compact MinHash of the text; crc32 values are already hashes, so they pass through as they are."""
-    minhash = MinHash(num_perm=NUM_PERM, hashfunc=int)
-    minhash.update_batch(shingle_hashes(title, body))
+def signature(tokens: list[str]) -> LeanMinHash:
+    """A compact MinHash of normalised words; crc32 values are already hashes, so they pass through as they are."""
+    minhash = MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=_PERMUTATIONS, scheme=_SCHEME)
+    minhash.update_batch(shingle_hashes(tokens))
     return LeanMinHash(minhash)
 
 
@@ -46,6 +44,7 @@ def from_bytes(data: bytes) -> LeanMinHash:
 
 
 _SCHEME = MinHash(num_perm=1).scheme
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM).permutations  # the same for every signature: computed once
 
 
 def numbers(text: str) -> frozenset[str]:

@@ -78,3 +78,16 @@ def skeleton(word: str) -> str:
 def is_cyrillic(word: str) -> bool:
     """Whether a word is written (at least partly) in Cyrillic, which decides how it is stemmed."""
     return _CYRILLIC_LETTER.search(word) is not None
+
+
+def normalised_words(text: str) -> list[str]:
+    """The normalised words of a whole text, as normalise_word folds them, in one pass.
+
+    Dedup folds every article's full text; a regular expression removes the
+    stripped characters much faster than str.translate does on long texts.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return WORD.findall(unicodedata.normalize("NFC", _STRIPPED.sub("", decomposed)))
+
+
+_STRIPPED = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_STRIP)) + "]")

@@ -69,20 +69,20 @@ def test_blank_lines_are_skipped_but_line_numbers_stay_true(matcher: Matcher) ->
 
 
 def test_streaming_holds_no_more_than_one_record() -> None:
-    """Memory must not grow with the input: 20,000 lines cost about what 2,000 do (caches bounded small here)."""
+    """Memory must not grow with the input: 10,000 lines cost about what 1,000 do (caches bounded small here)."""
     spec = {"rules": [{"id": "ff", "title": "F", "match": {"all": ["боевик", "Сири*"]}}]}
     matcher = compile_rules(RulePack.combine([(Path("t.yaml"), RuleFile.model_validate(spec))]), cache_words=500)
 
     def lines(count: int) -> Iterator[str]:
         for index in range(count):
-            yield json.dumps({"id": index, "title": f"Новость {index}", "text": "Боевик из Сирии задержан. " * 20})
+            yield json.dumps({"id": index, "title": f"Новость {index}", "text": "Боевик из Сирии задержан."})
 
     class Sink(io.TextIOBase):
         def write(self, text: str) -> int:
             return len(text)
 
     peaks = []
-    for count in (2_000, 20_000):
+    for count in (1_000, 10_000):
         tracemalloc.start()
         classify_stream(matcher, lines(count), Sink())
         peaks.append(tracemalloc.get_traced_memory()[1])

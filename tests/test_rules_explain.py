@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from monitor.rules.engine import Document, Matcher, compile_rules
-from monitor.rules.explain import UnknownRuleError, explain, format_explanation, highlight
+from monitor.rules.explain import (
+    UnknownRuleError,
+    explain,
+    format_explanation,
+    highlight,
+)
 from monitor.rules.model import RuleFile, RulePack
 
 SPEC = {

@@ -52,10 +52,10 @@ def test_a_term_without_letters_is_reported() -> None:
 def test_fuzzy_on_short_words_is_reported() -> None:
     warnings = lint_one({"lists": {"words": ["боевик", {"term": "ИГ", "fuzzy": 80}, {"term": "Даиш", "fuzzy": 80}]}, "rules": [USE]})
     assert warnings == [
-        "rules/x.yaml: list words: fuzzy 80 on 'ИГ' has no effect: its words are prefixes, abbreviations "
-        "or shorter than 5 letters (set fuzzy_short: true to allow short words)",
-        "rules/x.yaml: list words: fuzzy 80 on 'Даиш' has no effect: its words are prefixes, abbreviations "
-        "or shorter than 5 letters (set fuzzy_short: true to allow short words)",
+        ("rules/x.yaml: list words: fuzzy 80 on 'ИГ' has no effect: its words are prefixes, abbreviations "
+         "or shorter than 5 letters (set fuzzy_short: true to allow short words)"),
+        ("rules/x.yaml: list words: fuzzy 80 on 'Даиш' has no effect: its words are prefixes, abbreviations "
+         "or shorter than 5 letters (set fuzzy_short: true to allow short words)"),
     ]
 
 
@@ -74,14 +74,14 @@ def test_a_very_short_prefix_is_reported() -> None:
 def test_a_rule_without_a_positive_clause_is_reported() -> None:
     spec = {"lists": {"words": ["x"]}, "rules": [{"id": "r", "title": "t", "match": {"any": [{"not": {"any": ["$words"]}}, "y"]}}]}
     assert lint_one(spec) == [
-        "rules/x.yaml: rule r: its match can hold without finding any term (only `not`); "
-        "add terms it must find, for example all: [$terms, {not: ...}]"
+        ("rules/x.yaml: rule r: its match can hold without finding any term (only `not`); "
+         "add terms it must find, for example all: [$terms, {not: ...}]")
     ]
 
 
 def test_inline_terms_in_rules_are_checked_too() -> None:
     spec = {"lists": {"words": ["x"]}, "rules": [{"id": "r", "title": "t", "match": {"all": ["$words", {"term": "ИШ", "fuzzy": 90}]}}]}
     assert lint_one(spec) == [
-        "rules/x.yaml: rule r: fuzzy 90 on 'ИШ' has no effect: its words are prefixes, abbreviations "
-        "or shorter than 5 letters (set fuzzy_short: true to allow short words)"
+        ("rules/x.yaml: rule r: fuzzy 90 on 'ИШ' has no effect: its words are prefixes, abbreviations "
+         "or shorter than 5 letters (set fuzzy_short: true to allow short words)")
     ]

@@ -35,14 +35,14 @@ def test_the_default_pack_lints_clean() -> None:
 # The seed example (a Kazakhstani identified among Islamic State executioners), in three languages.
 SEED = [
     ("Казахстанец опознан среди палачей ИГИЛ в Сирии",
-     "Комитет национальной безопасности подтвердил, что уроженец Шымкента появился на видеозаписи казни, "
-     "распространённой террористами «Исламского государства». Он выехал в Сирию в 2014 году."),
+     ("Комитет национальной безопасности подтвердил, что уроженец Шымкента появился на видеозаписи казни, "
+      "распространённой террористами «Исламского государства». Он выехал в Сирию в 2014 году.")),
     ("Қазақстандық «Ислам мемлекеті» жазалаушыларының арасынан анықталды",
-     "Ұлттық қауіпсіздік комитеті Шымкенттің тұрғыны лаңкестердің жазалау бейнежазбасында түсірілгенін растады. "
-     "Ол 2014 жылы Сирияға кеткен."),
+     ("Ұлттық қауіпсіздік комитеті Шымкенттің тұрғыны лаңкестердің жазалау бейнежазбасында түсірілгенін растады. "
+      "Ол 2014 жылы Сирияға кеткен.")),
     ("Kazakhstani identified among Islamic State executioners",
-     "The National Security Committee confirmed that a man from Shymkent appears in an execution video released by "
-     "Islamic State militants in Syria. He left for Syria in 2014."),
+     ("The National Security Committee confirmed that a man from Shymkent appears in an execution video released by "
+      "Islamic State militants in Syria. He left for Syria in 2014.")),
 ]
 
 

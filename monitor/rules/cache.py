@@ -1,9 +1,9 @@
 """A bounded cache for per-word results."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from itertools import islice
-from typing import Hashable, TypeVar
+from typing import TypeVar
 
 Key = TypeVar("Key", bound=Hashable)
 Value = TypeVar("Value")

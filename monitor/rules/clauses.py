@@ -19,7 +19,7 @@ class Occurrence(NamedTuple):
     start: int
     end: int
     term: int
-    node: "TermNode"
+    node: TermNode
 
 
 class Context(Protocol):
@@ -43,13 +43,13 @@ class Trace:
     held: bool
     note: str = ""
     evidence: list[Occurrence] = field(default_factory=list)
-    children: list["Trace"] = field(default_factory=list)
+    children: list[Trace] = field(default_factory=list)
 
 
 class Node:
     path: str
     what: str
-    children: Sequence["Node"] = ()
+    children: Sequence[Node] = ()
 
     def necessary(self) -> frozenset[int] | None:
         """Terms of which at least one must occur for the node to hold; None if it can hold without any."""

@@ -13,7 +13,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 
-from monitor.rules.clauses import AllNode, AnyNode, AtLeastNode, Node, NearNode, NotNode, Occurrence, TermNode
+from monitor.rules.clauses import (
+    AllNode,
+    AnyNode,
+    AtLeastNode,
+    NearNode,
+    Node,
+    NotNode,
+    Occurrence,
+    TermNode,
+)
 from monitor.rules.lexicon import DEFAULT_CACHE_WORDS, Lexicon, Place
 from monitor.rules.model import Clause, Rule, RulePack, Term, clause_items, clause_kind
 from monitor.text import WORD

@@ -11,7 +11,14 @@ import difflib
 from dataclasses import dataclass
 
 from monitor.rules.clauses import Trace
-from monitor.rules.engine import FIELDS, DocumentContext, Document, Evidence, Matcher, RuleHit
+from monitor.rules.engine import (
+    FIELDS,
+    Document,
+    DocumentContext,
+    Evidence,
+    Matcher,
+    RuleHit,
+)
 
 SNIPPET_CONTEXT = 60
 
@@ -27,7 +34,7 @@ class ClauseReport:
     held: bool
     note: str
     evidence: tuple[Evidence, ...]
-    children: tuple["ClauseReport", ...]
+    children: tuple[ClauseReport, ...]
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from itertools import chain, islice
-from operator import itemgetter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain, islice
+from operator import itemgetter
 
 from monitor.rules.cache import BoundedCache
 from monitor.rules.fuzzy import FuzzyIndex

@@ -10,7 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from monitor.rules.model import Clause, Entity, RuleFile, RulePack, Term, TermList, clause_items, clause_kind, refs
+from monitor.rules.model import (
+    Clause,
+    Entity,
+    RuleFile,
+    RulePack,
+    Term,
+    TermList,
+    clause_items,
+    clause_kind,
+    refs,
+)
 from monitor.rules.morphology import Morphology
 from monitor.rules.terms import FUZZY_MIN_LETTERS, term_words
 from monitor.text import skeleton

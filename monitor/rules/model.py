@@ -10,11 +10,19 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import (
-    AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, ValidatorFunctionWrapHandler,
-    field_validator, model_validator,
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
 )
 from pydantic_core import ErrorDetails, InitErrorDetails
 
@@ -57,7 +65,7 @@ def _item_kind(value: object) -> str:
     return "clause"
 
 
-TermItem = Annotated[Union[Annotated[TermText, Tag("text")], Annotated[Term, Tag("term")]], Discriminator(_item_kind)]
+TermItem = Annotated[Annotated[TermText, Tag("text")] | Annotated[Term, Tag("term")], Discriminator(_item_kind)]
 
 
 class TermList(Strict):
@@ -75,7 +83,7 @@ class Entity(Strict):
 
 
 ClauseItem = Annotated[
-    Union[Annotated[ItemText, Tag("text")], Annotated[Term, Tag("term")], Annotated["Clause", Tag("clause")]],
+    Annotated[ItemText, Tag("text")] | Annotated[Term, Tag("term")] | Annotated["Clause", Tag("clause")],
     Discriminator(_item_kind),
 ]
 
@@ -91,7 +99,7 @@ class Near(Strict):
     sentence: bool = False
 
     @model_validator(mode="after")
-    def _bounded(self) -> "Near":
+    def _bounded(self) -> Near:
         if self.within is None and not self.sentence:
             raise ValueError("near needs `within: N` (words) or `sentence: true`, or both")
         if any(isinstance(item, Clause) and item.not_ is not None for item in self.of):
@@ -102,12 +110,12 @@ class Near(Strict):
 class Clause(Strict):
     any: list[ClauseItem] | None = None
     all: list[ClauseItem] | None = None
-    not_: Union["Clause", None] = Field(None, alias="not")
+    not_: Clause | None = Field(None, alias="not")
     at_least: AtLeast | None = None
     near: Near | None = None
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> "Clause":
+    def _exactly_one(self) -> Clause:
         given = [name for name in ("any", "all", "not_", "at_least", "near") if getattr(self, name) is not None]
         if len(given) != 1:
             raise ValueError("a clause needs exactly one of any, all, not, at_least, near")
@@ -159,7 +167,7 @@ class RulePack(Strict):
     rules: list[Rule] = []
 
     @classmethod
-    def combine(cls, files: list[tuple[Path, RuleFile]]) -> "RulePack":
+    def combine(cls, files: list[tuple[Path, RuleFile]]) -> RulePack:
         lists: dict[str, TermList] = {}
         entities: dict[str, Entity] = {}
         rules: list[Rule] = []
