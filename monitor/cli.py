@@ -38,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every step (to stderr)")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for register in (_demo, _once, _check_config, _digest, _sources, _stories, cli_analyst.register):
+    for register in (_demo, _once, _check_config, _digest, _sources, _stories, _test_rule, _classify,
+                     cli_analyst.register):
         register(commands)
     return parser
 
@@ -108,12 +109,78 @@ def _check_config(commands) -> None:
 
 
 def _run_check_config(args: argparse.Namespace) -> int:
+    from monitor.rules.lint import lint
+
     config = load_config(args.config)
+    for warning in lint(list(config.rule_files)):
+        print(f"warning: {warning}")
     print(
         f"{config.directory}: OK — {len(config.sources.sources)} sources, "
         f"{len(config.rules.rules)} rules, {len(config.rules.lists)} term lists, "
         f"{len(config.rules.entities)} entities, {len(config.monitor.channels)} channels"
     )
+    return 0
+
+
+def _test_rule(commands) -> None:
+    command = _command(
+        commands, "test-rule",
+        "Run the rules on one text and show every rule that fired with its evidence; name a rule to see "
+        "which of its clauses held and which failed.",
+        "python run_monitor.py test-rule foreign-fighters --text 'Боевики из Казахстана воюют в Сирии'", _run_test_rule,
+    )
+    command.add_argument("rule", nargs="?", metavar="RULE", help="a rule id to explain clause by clause")
+    given = command.add_mutually_exclusive_group(required=True)
+    given.add_argument("--text", help="the text to test (its first line is taken as the title)")
+    given.add_argument("--file", type=Path, help="a UTF-8 text file (first line: title)")
+    given.add_argument("--url", help="an article page to fetch and test")
+    _config_option(command)
+
+
+def _run_test_rule(args: argparse.Namespace) -> int:
+    from monitor.rules.explain import UnknownRuleError, format_explanation
+    from monitor.service import explain_text, explain_url
+
+    config = load_config(args.config)
+    try:
+        if args.url:
+            explanation = explain_url(config, args.url, args.rule)
+        else:
+            text = args.text if args.text is not None else args.file.read_text(encoding="utf-8")
+            explanation = explain_text(config, text, args.rule)
+    except (UnknownRuleError, OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(format_explanation(explanation))
+    return 0
+
+
+def _classify(commands) -> None:
+    command = _command(
+        commands, "classify",
+        "Match JSON Lines records ({id, title, text[, url, lang, source, published]}) and write one JSON result "
+        "line per record, in input order, streaming.",
+        "python run_monitor.py classify items.jsonl > results.jsonl", _run_classify,
+    )
+    command.add_argument("file", nargs="?", default="-", metavar="FILE", help="input file, or - for standard input")
+    _config_option(command)
+
+
+def _run_classify(args: argparse.Namespace) -> int:
+    from monitor.rules.classify import classify_stream
+    from monitor.rules.engine import compile_rules
+
+    matcher = compile_rules(load_config(args.config).rules)
+    if args.file == "-":
+        counts = classify_stream(matcher, sys.stdin, sys.stdout)
+    else:
+        try:
+            with open(args.file, encoding="utf-8") as lines:
+                counts = classify_stream(matcher, lines, sys.stdout)
+        except OSError as error:
+            print(f"error: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+            return 1
+    print(f"{counts.records} records, {counts.matched} matched, {counts.errors} malformed", file=sys.stderr)
     return 0
 
 

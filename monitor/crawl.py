@@ -13,11 +13,26 @@ from crawler.items import Article, FetchOutcome, SourceSpec, Validators
 from crawler.settings import CrawlPolicy, scrapy_settings
 from crawler.spiders.feed import FeedSpider
 from crawler.spiders.html import HtmlSpider
+from crawler.spiders.page import PageSpider
 from crawler.spiders.sitemap import SitemapSpider
 from crawler.spiders.telegram import TelegramSpider
 
-SPIDERS = (FeedSpider, HtmlSpider, SitemapSpider, TelegramSpider)
+SPIDERS = (FeedSpider, HtmlSpider, SitemapSpider, TelegramSpider, PageSpider)
 log = logging.getLogger("dozor.crawl")
+
+
+class PageError(ValueError):
+    """A single page could not be fetched or read."""
+
+
+async def fetch_page(url: str, policy: CrawlPolicy) -> Article:
+    """One article page through the same spiders, settings and guards as a round."""
+    source = SourceSpec(name="page", kind="page", urls=(url,), timeout=policy.timeout)
+    result = await crawl([source], policy)
+    if result.articles:
+        return result.articles[0]
+    reasons = "; ".join(f"{outcome.category}: {outcome.reason}" for outcome in result.outcomes if not outcome.ok)
+    raise PageError(f"could not read an article at {url} ({reasons or 'no response'})")
 
 
 @dataclass

@@ -11,6 +11,8 @@ from monitor.digest import Digest
 from monitor.outbox import DeliveryReport, preview
 from monitor.rounds import RoundReport, deliver, run_round
 from monitor.rules.engine import compile_rules
+from monitor.rules.engine import Document
+from monitor.rules.explain import Explanation, explain
 from monitor.store import Store
 from monitor.stories import Story, list_stories
 
@@ -58,6 +60,20 @@ def preview_digests(config: Config, channel: str | None = None) -> list[tuple[Ch
 def stories(config: Config, since: str | None, limit: int) -> list[Story]:
     with open_store(config) as store:
         return list_stories(store, since, limit)
+
+
+def explain_text(config: Config, text: str, rule: str | None) -> Explanation:
+    title, _, body = text.strip().partition("\n")
+    return explain(compile_rules(config.rules), Document(title=title, body=body.strip()), rule)
+
+
+def explain_url(config: Config, url: str, rule: str | None) -> Explanation:
+    """Fetch one article page through the crawler (same politeness and safety) and explain it."""
+    from monitor.crawl import fetch_page
+
+    article = eventloop.run(lambda: fetch_page(url, config.monitor.crawl.policy()))
+    document = Document(article.title, article.body, article.source, article.country, article.language)
+    return explain(compile_rules(config.rules), document, rule)
 
 
 def source_health(config: Config) -> list[dict]:

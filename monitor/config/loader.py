@@ -37,6 +37,9 @@ class Config:
     monitor: MonitorSettings
     sources: SourcesFile
     rules: RulePack
+    rule_files: tuple[tuple[Path, RuleFile], ...] = ()
+    """Each rules file as written, so lints can name the file."""
+
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
     """The environment variables the channels name (SMTP login, bot token), read once at load."""
 
@@ -63,7 +66,8 @@ def load_config(directory: Path | None = None) -> Config:
             problems.extend(str(error).splitlines())
     if problems:
         raise ConfigError(problems)
-    return Config(directory=directory, monitor=monitor, sources=sources, rules=rules, secrets=_secrets(monitor))
+    return Config(directory=directory, monitor=monitor, sources=sources, rules=rules, rule_files=tuple(rule_files),
+                  secrets=_secrets(monitor))
 
 
 def _load(path: Path, model: type[Model], problems: list[str], optional: bool = False) -> Model | None:
