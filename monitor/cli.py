@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every step (to stderr)")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for register in (_demo, _once, _check_config, _digest, _sources, _stories, _test_rule, _classify,
+    for register in (_demo, _once, _run, _check_config, _digest, _sources, _stories, _test_rule, _classify,
                      cli_analyst.register):
         register(commands)
     return parser
@@ -97,6 +97,31 @@ def _run_once(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     print(describe_round(run_once(config, with_digest=args.digest), config))
     return 0
+
+
+def _run(commands) -> None:
+    command = _command(
+        commands, "run",
+        "Run as a daemon: each source crawled at its own interval, urgent alerts at once, each channel's digest at "
+        "its time; config edits picked up without restart. Stops cleanly on SIGTERM or Ctrl-C.",
+        "python run_monitor.py -v run --config /etc/dozor", _run_daemon,
+    )
+    _config_option(command)
+    command.add_argument("--tick", type=float, default=5.0, metavar="SECONDS",
+                         help="how often to look for due sources, digests and retries (default: 5)")
+
+
+def _run_daemon(args: argparse.Namespace) -> int:
+    from monitor.daemon import run_daemon
+    from monitor.lock import AlreadyRunning
+
+    config = load_config(args.config)
+    logging.getLogger("dozor").setLevel(logging.INFO)
+    try:
+        return run_daemon(config, args.tick)
+    except AlreadyRunning as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
 
 def _check_config(commands) -> None:

@@ -103,12 +103,19 @@ def _v5_stories(db: sqlite_utils.Database) -> None:
     db["deliveries"].add_column("is_update", int, not_null_default=0)
 
 
+def _v6_digest_periods(db: sqlite_utils.Database) -> None:
+    """One row per channel and digest period handled, sent or empty: the daemon's memory of its schedule."""
+    db["digest_periods"].create({"channel": str, "period": str, "handled_at": str, "message_id": int},
+                                pk=("channel", "period"))
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "sources, articles, hits, deliveries, full-text index", _v1_core),
     (2, "validators for conditional GET", _v2_http_cache),
     (3, "analysts' verdicts on hits", _v3_feedback),
     (4, "outbox messages; deliveries for alerts and digests", _v4_outbox_messages),
     (5, "stories, extra URLs of an article, MinHash signatures", _v5_stories),
+    (6, "digest periods handled per channel", _v6_digest_periods),
 ]
 
 

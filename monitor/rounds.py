@@ -38,10 +38,12 @@ class RoundReport:
         return sum(1 for source in self.sources if source.ok)
 
 
-async def run_round(config: Config, store: Store, matcher: Matcher, with_digest: bool = False) -> RoundReport:
-    """One pass over every enabled source; a failing source is recorded and the rest carry on."""
+async def run_round(config: Config, store: Store, matcher: Matcher, with_digest: bool = False,
+                    sources: Sequence[Source] | None = None) -> RoundReport:
+    """One pass over the given sources (default: every enabled one); a failing source is recorded
+    and the rest carry on."""
     crawl_settings = config.monitor.crawl
-    enabled = [source for source in config.sources.sources if source.enabled]
+    enabled = [source for source in (config.sources.sources if sources is None else sources) if source.enabled]
     new_sources = _never_fetched(store, enabled)
     specs = [source.spec(crawl_settings.timeout) for source in enabled]
     validators = load_validators(store, [url for spec in specs for url in spec.urls])

@@ -1,0 +1,179 @@
+"""The daemon: crawl rounds, alerts and digests on one event loop, with APScheduler on Scrapy's reactor.
+
+Two scheduler jobs, each never overlapping itself: a crawl tick that runs one
+round over the sources that are due (each at its own interval, jittered, failing
+ones backing off), and a digest tick that sends each channel's digest once per
+period, judged from the periods recorded in the database, not from the trigger,
+so a digest missed while the daemon was down is sent once on start. Config
+files are re-read when they change; a broken edit keeps the last good config.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from monitor.config import Config, ConfigError, load_config
+from monitor.outbox import compose, send_due
+from monitor.rounds import run_round
+from monitor.rules.engine import Matcher, compile_rules
+from monitor.schedule import digest_period, next_crawl
+from monitor.store import Store, utc_now
+
+log = logging.getLogger("dozor.daemon")
+SHUTDOWN_GRACE = 30.0
+
+
+@dataclass
+class DaemonState:
+    config: Config
+    matcher: Matcher
+    config_stamp: tuple
+    config_error: str = ""
+    last_round: str = ""
+    rounds: int = 0
+    running: set[asyncio.Task] = field(default_factory=set)
+
+
+def config_stamp(directory: Path) -> tuple:
+    """What changes when an analyst saves a config file: names, sizes and modification times."""
+    files = [directory / "monitor.yaml", directory / "sources.yaml", *sorted((directory / "rules").glob("*.yaml"))]
+    return tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in files if path.exists())
+
+
+class Daemon:
+    def __init__(self, config: Config, store: Store, tick: float = 5.0) -> None:
+        self.state = DaemonState(config, compile_rules(config.rules), config_stamp(config.directory))
+        self.store = store
+        self.tick = tick
+        self.stopping = asyncio.Event()
+        self.lock = asyncio.Lock()
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self.stop, signum)
+        loop.add_signal_handler(signal.SIGHUP, self._reload_soon)
+        scheduler = AsyncIOScheduler(event_loop=loop, timezone="UTC")
+        for name, job in (("crawl", self.crawl_tick), ("digest", self.digest_tick)):
+            scheduler.add_job(self._tracked(job), "interval", seconds=self.tick, id=name, max_instances=1,
+                              coalesce=True, next_run_time=datetime.now(timezone.utc))
+        scheduler.start()
+        log.info("daemon started: %d sources, %d channels, tick %.0fs", len(self.state.config.sources.sources),
+                 len(self.state.config.monitor.channels), self.tick)
+        await self.stopping.wait()
+        scheduler.shutdown(wait=False)
+        await self._finish_in_flight()
+        log.info("daemon stopped after %d rounds", self.state.rounds)
+        return 0
+
+    def stop(self, signum: int | None = None) -> None:
+        log.info("stopping on signal %s: no new work, finishing what is in flight", signum)
+        self.stopping.set()
+
+    def _tracked(self, job):
+        async def run() -> None:
+            if self.stopping.is_set():
+                return
+            task = asyncio.current_task()
+            self.state.running.add(task)
+            try:
+                async with self.lock:
+                    await job()
+            except Exception:
+                log.exception("job %s failed; it runs again on the next tick", job.__name__)
+            finally:
+                self.state.running.discard(task)
+        run.__name__ = job.__name__
+        return run
+
+    async def _finish_in_flight(self) -> None:
+        if self.state.running:
+            done, pending = await asyncio.wait(self.state.running, timeout=SHUTDOWN_GRACE)
+            for task in pending:
+                task.cancel()
+
+    def _reload_soon(self) -> None:
+        self.state.config_stamp = ()
+
+    def reload_if_changed(self) -> None:
+        """Pick up edited YAML; on error keep the last good config and say so once per edit."""
+        directory = self.state.config.directory
+        stamp = config_stamp(directory)
+        if stamp == self.state.config_stamp:
+            return
+        self.state.config_stamp = stamp
+        try:
+            config = load_config(directory)
+        except ConfigError as error:
+            self.state.config_error = "; ".join(error.problems)
+            log.error("config not reloaded, keeping the last good one: %s", self.state.config_error)
+            return
+        self.state.config, self.state.matcher, self.state.config_error = config, compile_rules(config.rules), ""
+        log.info("config reloaded: %d sources, %d rules", len(config.sources.sources), len(config.rules.rules))
+
+    async def crawl_tick(self) -> None:
+        self.reload_if_changed()
+        due = self.due_sources(datetime.now(timezone.utc))
+        if not due:
+            return
+        self.state.rounds += 1
+        round_id = self.state.rounds
+        log.info("round %d: %d sources due: %s", round_id, len(due), ", ".join(source.name for source in due))
+        report = await run_round(self.state.config, self.store, self.state.matcher, sources=due)
+        self.state.last_round = utc_now()
+        log.info("round %d done: fetched=%d new=%d matched=%d alerts=%d", round_id, report.fetched,
+                 report.ingest.new, report.ingest.matched, sum(1 for d in report.deliveries if d.status == "sent"))
+
+    def due_sources(self, now: datetime) -> list:
+        health = {row[0]: row[1:] for row in self.store.db.execute(
+            "SELECT name, last_attempt, consecutive_failures FROM sources")}
+        due = []
+        for source in self.state.config.sources.sources:
+            if not source.enabled:
+                continue
+            last_attempt, failures = health.get(source.name, (None, 0))
+            when = next_crawl(source.name, timedelta(seconds=source.interval),
+                              datetime.fromisoformat(last_attempt) if last_attempt else None, failures or 0)
+            if when is None or when <= now:
+                due.append(source)
+        return due
+
+    async def digest_tick(self) -> None:
+        await asyncio.to_thread(self.send_digests, datetime.now(timezone.utc))
+
+    def send_digests(self, now: datetime) -> None:
+        """Each channel's digest once per period; then whatever is due in the outbox (retries included)."""
+        config = self.state.config
+        for channel in config.monitor.channels:
+            zone = config.monitor.zone_of(channel)
+            period = digest_period(now, channel.digest_time, zone).isoformat()
+            done = self.store.db.execute("SELECT 1 FROM digest_periods WHERE channel = ? AND period >= ?",
+                                         [channel.name, period]).fetchone()
+            if done:
+                continue
+            message_id = compose(self.store, channel, zone, "digest", now)
+            with self.store.transaction() as db:
+                db["digest_periods"].insert({"channel": channel.name, "period": period, "handled_at": utc_now(),
+                                             "message_id": message_id})
+            log.info("digest period %s for %s: %s", period, channel.name,
+                     f"message {message_id}" if message_id else "nothing to send")
+        send_due(self.store, config.monitor.channels, config.secrets, now)
+
+
+def run_daemon(config: Config, tick: float) -> int:
+    """Run until SIGTERM or SIGINT; refuses to start when another daemon holds the database."""
+    from monitor import eventloop
+    from monitor.lock import DaemonLock
+
+    with DaemonLock(config.monitor.database):
+        store = Store(config.monitor.database)
+        try:
+            return eventloop.run(lambda: Daemon(config, store, tick).run())
+        finally:
+            store.close()
