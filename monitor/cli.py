@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log every step (to stderr)")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     for register in (_demo, _once, _run, _check_config, _digest, _sources, _stories, _test_rule, _classify,
-                     cli_analyst.register):
+                     _backup, cli_analyst.register):
         register(commands)
     return parser
 
@@ -122,6 +122,29 @@ def _run_daemon(args: argparse.Namespace) -> int:
     except AlreadyRunning as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+
+
+def _backup(commands) -> None:
+    command = _command(
+        commands, "backup",
+        "Copy the database to a new file while Dozor keeps running (SQLite online backup), then check the copy.",
+        "python run_monitor.py backup /var/backups/dozor-$(date +%F).sqlite3", _run_backup,
+    )
+    command.add_argument("destination", type=Path, metavar="FILE", help="the new backup file (must not exist)")
+    _config_option(command)
+
+
+def _run_backup(args: argparse.Namespace) -> int:
+    from monitor.backup import backup
+
+    config = load_config(args.config)
+    try:
+        size = backup(config.monitor.database, args.destination)
+    except (FileExistsError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"Backed up {config.monitor.database} to {args.destination} ({size / 1024 ** 2:.1f} MB), integrity ok")
+    return 0
 
 
 def _check_config(commands) -> None:

@@ -81,3 +81,22 @@ def test_full_text_index_follows_inserts_after_every_migration(tmp_path, matcher
 
     found = store.db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'шымкенте'").fetchall()
     assert len(found) == 1
+
+
+def test_online_backup_while_a_writer_holds_the_database(tmp_path, matcher):
+    from monitor.backup import backup
+
+    store = Store(tmp_path / "d.sqlite3")
+    ingest(store, matcher, [_article(1), _article(2)], CHANNELS)
+    writer = sqlite3.connect(tmp_path / "d.sqlite3")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO sources (name, kind) VALUES ('held', 'rss')")
+
+    backup(tmp_path / "d.sqlite3", tmp_path / "copy.sqlite3")
+
+    writer.rollback()
+    copy = sqlite3.connect(tmp_path / "copy.sqlite3")
+    assert copy.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
+    assert copy.execute("SELECT count(*) FROM sources WHERE name = 'held'").fetchone()[0] == 0
+    with pytest.raises(FileExistsError):
+        backup(tmp_path / "d.sqlite3", tmp_path / "copy.sqlite3")
