@@ -15,11 +15,9 @@ EPILOG = "Run `python run_monitor.py COMMAND --help` for a command's options and
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("scrapy").setLevel(logging.WARNING if args.verbose else logging.ERROR)
+    from monitor.logs import setup_logging
+
+    setup_logging(args.verbose)
     try:
         return args.handler(args)
     except ConfigError as error:

@@ -6,12 +6,15 @@ ones backing off), and a digest tick that sends each channel's digest once per
 period, judged from the periods recorded in the database, not from the trigger,
 so a digest missed while the daemon was down is sent once on start. Config
 files are re-read when they change; a broken edit keeps the last good config.
+With health.port set, /healthz and /metrics are served on 127.0.0.1 from the
+same loop; every round and delivery feeds the metrics.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -19,8 +22,11 @@ from pathlib import Path
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from monitor.config import Config, ConfigError, load_config
+from monitor.health_server import DaemonStatus, HealthServer
+from monitor.logs import configure_logging, round_context
+from monitor.metrics import Metrics
 from monitor.outbox import compose, send_due
-from monitor.rounds import run_round
+from monitor.rounds import RoundReport, run_round
 from monitor.rules.engine import Matcher, compile_rules
 from monitor.schedule import digest_period, next_crawl
 from monitor.store import Store, utc_now
@@ -53,24 +59,51 @@ class Daemon:
         self.tick = tick
         self.stopping = asyncio.Event()
         self.lock = asyncio.Lock()
+        self.metrics = Metrics()
+        self.scheduler: AsyncIOScheduler | None = None
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.stop, signum)
         loop.add_signal_handler(signal.SIGHUP, self._reload_soon)
-        scheduler = AsyncIOScheduler(event_loop=loop, timezone="UTC")
+        health = await self._start_health()
+        self.scheduler = scheduler = AsyncIOScheduler(event_loop=loop, timezone="UTC")
         for name, job in (("crawl", self.crawl_tick), ("digest", self.digest_tick)):
-            scheduler.add_job(self._tracked(job), "interval", seconds=self.tick, id=name, max_instances=1,
-                              coalesce=True, next_run_time=datetime.now(timezone.utc))
+            scheduler.add_job(self._tracked(job), "interval", seconds=self.tick, id=name, name=name,
+                              max_instances=1, coalesce=True, next_run_time=datetime.now(timezone.utc))
         scheduler.start()
-        log.info("daemon started: %d sources, %d channels, tick %.0fs", len(self.state.config.sources.sources),
+        log.info("daemon started: %d sources, %d channels, tick %gs", len(self.state.config.sources.sources),
                  len(self.state.config.monitor.channels), self.tick)
         await self.stopping.wait()
         scheduler.shutdown(wait=False)
         await self._finish_in_flight()
+        if health is not None:
+            health.close()
         log.info("daemon stopped after %d rounds", self.state.rounds)
         return 0
+
+    def status(self) -> DaemonStatus:
+        if self.stopping.is_set():
+            scheduler = "stopping"
+        elif self.scheduler is None or not self.scheduler.running:
+            scheduler = "not running yet"
+        else:
+            scheduler = "running"
+        return DaemonStatus(scheduler, self.state.last_round or None, self.state.rounds, self.state.config_error)
+
+    async def _start_health(self) -> asyncio.Server | None:
+        config = self.state.config
+        port = config.monitor.health.port
+        if port is None:
+            return None
+        try:
+            return await HealthServer(self.status, self.store.path, self.metrics).start(port)
+        except OSError as error:
+            raise ConfigError([
+                f"{config.directory / 'monitor.yaml'}: health.port: cannot listen on 127.0.0.1:{port} "
+                f"({error.strerror}); choose a free port or stop the program that holds this one."
+            ]) from None
 
     def stop(self, signum: int | None = None) -> None:
         log.info("stopping on signal %s: no new work, finishing what is in flight", signum)
@@ -115,6 +148,7 @@ class Daemon:
             log.error("config not reloaded, keeping the last good one: %s", self.state.config_error)
             return
         self.state.config, self.state.matcher, self.state.config_error = config, compile_rules(config.rules), ""
+        configure_logging(config.monitor.logging.format, config.secrets.values())
         log.info("config reloaded: %d sources, %d rules", len(config.sources.sources), len(config.rules.rules))
 
     async def crawl_tick(self) -> None:
@@ -124,11 +158,13 @@ class Daemon:
             return
         self.state.rounds += 1
         round_id = self.state.rounds
-        log.info("round %d: %d sources due: %s", round_id, len(due), ", ".join(source.name for source in due))
-        report = await run_round(self.state.config, self.store, self.state.matcher, sources=due)
-        self.state.last_round = utc_now()
-        log.info("round %d done: fetched=%d new=%d matched=%d alerts=%d", round_id, report.fetched,
-                 report.ingest.new, report.ingest.matched, sum(1 for d in report.deliveries if d.status == "sent"))
+        with round_context(round_id):
+            log.info("round %d: %d sources due: %s", round_id, len(due), ", ".join(source.name for source in due))
+            started = time.monotonic()
+            report = await run_round(self.state.config, self.store, self.state.matcher, sources=due)
+            self.metrics.observe_round(report, time.monotonic() - started)
+            self.state.last_round = utc_now()
+            _log_round(round_id, report)
 
     def due_sources(self, now: datetime) -> list:
         health = {row[0]: row[1:] for row in self.store.db.execute(
@@ -162,8 +198,18 @@ class Daemon:
                 db["digest_periods"].insert({"channel": channel.name, "period": period, "handled_at": utc_now(),
                                              "message_id": message_id})
             log.info("digest period %s for %s: %s", period, channel.name,
-                     f"message {message_id}" if message_id else "nothing to send")
-        send_due(self.store, config.monitor.channels, config.secrets, now)
+                     f"message {message_id}" if message_id else "nothing to send", extra={"channel": channel.name})
+        self.metrics.observe_deliveries(send_due(self.store, config.monitor.channels, config.secrets, now))
+
+
+def _log_round(round_id: int, report: RoundReport) -> None:
+    """One line per source that answered (failures are logged where they are recorded), then the totals."""
+    for source in report.sources:
+        if source.ok:
+            log.info("round %d: source %s: %s", round_id, source.name,
+                     "unchanged" if source.unchanged else f"{source.items} items", extra={"source": source.name})
+    log.info("round %d done: fetched=%d new=%d matched=%d alerts=%d", round_id, report.fetched,
+             report.ingest.new, report.ingest.matched, sum(1 for d in report.deliveries if d.status == "sent"))
 
 
 def run_daemon(config: Config, tick: float) -> int:
@@ -171,6 +217,7 @@ def run_daemon(config: Config, tick: float) -> int:
     from monitor import eventloop
     from monitor.lock import DaemonLock
 
+    configure_logging(config.monitor.logging.format, config.secrets.values())
     with DaemonLock(config.monitor.database):
         store = Store(config.monitor.database)
         try:

@@ -10,11 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from monitor.analyst.stats import low_precision_rules
 from monitor.health import failing_sources
 from monitor.rules.model import SEVERITY_RANK
 from monitor.store import Store
 
 SNIPPET_RADIUS = 140
+WEAK_PRECISION = 0.5
+WEAK_MIN_MARKED = 5
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class DigestItem:
     """Already sent as an urgent alert; the digest only mentions it."""
 
     delivery_ids: list[int] = field(default_factory=list)
+    hit_ids: list[int] = field(default_factory=list)
+    """For feedback: `run_monitor.py feedback HIT-ID relevant|irrelevant`."""
 
 
 @dataclass
@@ -58,6 +63,8 @@ class Digest:
     groups: list[DigestGroup]
     failing_sources: list[dict]
     purpose: str = "digest"
+    weak_rules: list[str] = field(default_factory=list)
+    """Rules whose analysts' verdicts put their precision below WEAK_PRECISION."""
 
     @property
     def items(self) -> list[DigestItem]:
@@ -75,7 +82,7 @@ def build_digest(
     rows = store.db.query(
         """
         SELECT d.id AS delivery_id, h.rule_id, h.rule_title, h.severity, h.score, h.evidence,
-               a.id AS article_id, a.story_id, a.title, a.url, a.source, a.published, a.body, a.country, d.is_update,
+               h.id AS hit_id, a.id AS article_id, a.story_id, a.title, a.url, a.source, a.published, a.body, a.country, d.is_update,
                (SELECT group_concat(DISTINCT other.source) FROM articles other WHERE other.story_id = a.story_id) AS outlets,
                EXISTS (SELECT 1 FROM deliveries alert WHERE alert.hit_id = d.hit_id AND alert.channel = d.channel
                        AND alert.purpose = 'alert' AND alert.status IN ('queued', 'sent')) AS alerted
@@ -94,6 +101,8 @@ def build_digest(
         groups=_groups((_item(story_rows) for story_rows in by_story.values()), group_by),
         failing_sources=failing_sources(store),
         purpose=purpose,
+        weak_rules=[f"{rule.title} ({rule.precision:.0%} of {rule.relevant + rule.irrelevant} marked)"
+                    for rule in low_precision_rules(store, WEAK_PRECISION, WEAK_MIN_MARKED)],
     )
 
 
@@ -115,6 +124,7 @@ def _item(rows: list) -> DigestItem:
         update=all(row["is_update"] for row in rows),
         outlets=sorted(set((best["outlets"] or best["source"]).split(","))),
         delivery_ids=[row["delivery_id"] for row in rows],
+        hit_ids=list(dict.fromkeys(row["hit_id"] for row in rows)),
     )
 
 

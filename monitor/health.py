@@ -5,6 +5,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from crawler.items import FetchOutcome
 from monitor.store import Store, utc_now
@@ -73,11 +74,13 @@ def record(store: Store, rounds: Iterable[SourceRound]) -> None:
             db["sources"].upsert(row, pk="name", alter=False)
 
 
-def failing_sources(store: Store, min_failures: int = 1) -> list[dict]:
+def failing_sources(store: Store, for_at_least: timedelta = timedelta(days=1)) -> list[dict]:
+    """Sources failing now that have not succeeded for `for_at_least` (or never), for the digest footer."""
+    since = (datetime.now(timezone.utc) - for_at_least).isoformat(timespec="seconds")
     return list(
         store.db.query(
             "SELECT name, last_error_category, last_error, consecutive_failures, last_success FROM sources "
-            "WHERE consecutive_failures >= ? ORDER BY name",
-            [min_failures],
+            "WHERE consecutive_failures >= 1 AND (last_success IS NULL OR last_success < ?) ORDER BY name",
+            [since],
         )
     )

@@ -135,12 +135,26 @@ class RetentionSettings(Strict):
     prune_bodies_after: Duration = 90 * 86400.0
 
 
+class HealthSettings(Strict):
+    """The daemon's /healthz and /metrics, served on 127.0.0.1 only; off until a port is set."""
+
+    port: int | None = Field(None, ge=1, le=65535)
+
+
+class LoggingSettings(Strict):
+    """How the daemon writes its log lines: text for people, keyvalue or json for log collectors."""
+
+    format: Literal["text", "keyvalue", "json"] = "text"
+
+
 class MonitorSettings(Strict):
     database: Path = Path("data/dozor.sqlite3")
     timezone: str = "Asia/Almaty"
     crawl: CrawlSettings = CrawlSettings()
     stories: StorySettings = StorySettings()
     retention: RetentionSettings = RetentionSettings()
+    health: HealthSettings = HealthSettings()
+    logging: LoggingSettings = LoggingSettings()
     channels: list[AnyChannel] = [FileChannel()]
 
     @field_validator("timezone")
