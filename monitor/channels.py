@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Protocol
 
 from monitor.config.models import Channel, EmailChannel, FileChannel, TelegramChannel
@@ -25,10 +24,10 @@ class Sender(Protocol):
         """Send what is left of the payload; call part_done(n) after each part; return a reference."""
 
 
-def render_payload(channel: Channel, digest: Digest, zone: str, template_dir: Path | None = None) -> dict:
+def render_payload(channel: Channel, digest: Digest, zone: str) -> dict:
     if isinstance(channel, TelegramChannel):
         return {"parts": render_telegram(digest, LABELS[channel.language])}
-    rendered = render_digest(digest, language=channel.language, zone=zone, template_dir=template_dir)
+    rendered = render_digest(digest, language=channel.language, zone=zone, template_dir=channel.templates)
     return {"subject": rendered.subject, "text": rendered.text, "html": rendered.html}
 
 

@@ -43,6 +43,11 @@ class DaemonState:
     config_error: str = ""
     last_round: str = ""
     rounds: int = 0
+    """Rounds started; the current round's id."""
+
+    rounds_done: int = 0
+    """Rounds finished, as /healthz reports them."""
+
     running: set[asyncio.Task] = field(default_factory=set)
 
 
@@ -90,7 +95,7 @@ class Daemon:
             scheduler = "not running yet"
         else:
             scheduler = "running"
-        return DaemonStatus(scheduler, self.state.last_round or None, self.state.rounds, self.state.config_error)
+        return DaemonStatus(scheduler, self.state.last_round or None, self.state.rounds_done, self.state.config_error)
 
     async def _start_health(self) -> asyncio.Server | None:
         config = self.state.config
@@ -163,7 +168,7 @@ class Daemon:
             started = time.monotonic()
             report = await run_round(self.state.config, self.store, self.state.matcher, sources=due)
             self.metrics.observe_round(report, time.monotonic() - started)
-            self.state.last_round = utc_now()
+            self.state.last_round, self.state.rounds_done = utc_now(), self.state.rounds_done + 1
             _log_round(round_id, report)
 
     def due_sources(self, now: datetime) -> list:

@@ -31,7 +31,11 @@ class DaemonStatus:
     """"running", or what it is doing instead ("starting", "stopping")."""
 
     last_round: str | None
+    """When the last round finished, ISO 8601 in UTC."""
+
     rounds: int
+    """Rounds finished since the daemon started."""
+
     config_error: str
 
 

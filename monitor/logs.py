@@ -36,10 +36,15 @@ def setup_logging(verbose: bool) -> None:
 
 def configure_logging(log_format: str, secrets: Iterable[str]) -> None:
     """Give every root handler this format and redact these secret values (the daemon calls it per config)."""
+    secrets = tuple(secrets)
     for handler in logging.getLogger().handlers:
-        handler.setFormatter(formatter_for(log_format))
-        _filter(handler, RoundContext)
-        _filter(handler, Redactor).secrets = _longest_first(secrets)
+        configure_handler(handler, log_format, secrets)
+
+
+def configure_handler(handler: logging.Handler, log_format: str, secrets: Iterable[str]) -> None:
+    handler.setFormatter(formatter_for(log_format))
+    _filter(handler, RoundContext)
+    _filter(handler, Redactor).secrets = _longest_first(secrets)
 
 
 @contextmanager

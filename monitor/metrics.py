@@ -27,7 +27,7 @@ class Metrics:
                                registry=self.registry)
         self.source_failures = Counter("dozor_source_failures", "Rounds in which a source failed, by category.",
                                        ["source", "category"], registry=self.registry)
-        self.deliveries = Counter("dozor_deliveries", "Messages handed to a channel, by outcome (sent, pending, failed).",
+        self.deliveries = Counter("dozor_deliveries", "Messages handed to a channel, by outcome: sent, pending, failed.",
                                   ["channel", "status"], registry=self.registry)
         self.round_seconds = Histogram("dozor_round_duration_seconds", "Wall time of one crawl round.",
                                        buckets=ROUND_SECONDS, registry=self.registry)

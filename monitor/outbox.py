@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import make_msgid
-from pathlib import Path
 
 from monitor.channels import render_payload, sender_for
 from monitor.checkpoints import checkpoint
@@ -47,13 +46,13 @@ def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
 
 
 def compose(store: Store, channel: Channel, zone: str, purpose: str = "digest",
-            now: datetime | None = None, template_dir: Path | None = None) -> int | None:
+            now: datetime | None = None) -> int | None:
     """Turn the channel's pending deliveries into one stored message; None when there is nothing to send."""
     now = now or datetime.now(timezone.utc)
     digest = build_digest(store, channel.name, purpose, channel.group_by, now)
     if not digest.items and not (purpose == "digest" and channel.send_empty):
         return None
-    payload = render_payload(channel, digest, zone, template_dir)
+    payload = render_payload(channel, digest, zone)
     payload |= {"created_at": now.isoformat(), "stem": f"{purpose}-{now:%Y%m%d-%H%M%S}", "stories": len(digest.items)}
     with store.transaction() as db:
         message_id = db["messages"].insert(
@@ -67,11 +66,10 @@ def compose(store: Store, channel: Channel, zone: str, purpose: str = "digest",
     return message_id
 
 
-def preview(store: Store, channel: Channel, zone: str, purpose: str = "digest",
-            template_dir: Path | None = None) -> tuple[Digest, dict]:
+def preview(store: Store, channel: Channel, zone: str, purpose: str = "digest") -> tuple[Digest, dict]:
     """What compose would build now, without storing or marking anything."""
     digest = build_digest(store, channel.name, purpose, channel.group_by)
-    return digest, render_payload(channel, digest, zone, template_dir)
+    return digest, render_payload(channel, digest, zone)
 
 
 def send_due(store: Store, channels: Iterable[Channel], environ: Mapping[str, str],

@@ -153,3 +153,21 @@ def test_a_crash_while_sending_loses_nothing_and_repeats_at_most_one_message(wor
     assert _query(tmp_path, "PRAGMA integrity_check") == [("ok",)]
     assert _query(tmp_path, "SELECT count(*), sum(status = 'sent') FROM messages") == [(1, 1)]
     assert _query(tmp_path, "SELECT count(*) FROM deliveries WHERE status != 'sent'") == [(0,)]
+
+
+def test_an_operator_template_replaces_the_shipped_one(world, tmp_path):
+    site, smtp, telegram = world
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "digest.txt.j2").write_text(
+        "DESK BRIEFING {{ digest.items | length }}\n{% for item in digest.items %}* {{ item.title }}\n{% endfor %}",
+        encoding="utf-8")
+    channels = _channels(tmp_path, smtp, telegram)[1:2]
+    channels[0]["templates"] = str(templates)
+    config = write_config(tmp_path / "config", tmp_path / "data", demo_sources(site.base), channels=channels)
+
+    assert _run("once", "--config", str(config), "--digest").returncode == 0
+
+    text = smtp.received[0].message().get_body(("plain",)).get_content()
+    assert text.startswith(f"DESK BRIEFING {MATCHING}")
+    assert "<html" in smtp.received[0].message().get_body(("html",)).get_content()

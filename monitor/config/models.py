@@ -65,6 +65,8 @@ class Channel(Strict):
     timezone: str | None = None
     send_empty: bool = False
     alerts: bool = True
+    templates: Path | None = None
+    """A folder with digest.txt.j2 / digest.html.j2 that replace the shipped templates for this channel."""
 
     @model_validator(mode="before")
     @classmethod
