@@ -114,7 +114,7 @@ def _run_daemon(args: argparse.Namespace) -> int:
     from monitor.lock import AlreadyRunning
 
     config = load_config(args.config)
-    logging.getLogger("dozor").setLevel(logging.INFO)
+    logging.getLogger("dozor").setLevel(logging.DEBUG if args.verbose else logging.INFO)
     try:
         return run_daemon(config, args.tick)
     except AlreadyRunning as error:

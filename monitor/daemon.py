@@ -81,8 +81,9 @@ class Daemon:
         log.info("daemon started: %d sources, %d channels, tick %gs", len(self.state.config.sources.sources),
                  len(self.state.config.monitor.channels), self.tick)
         await self.stopping.wait()
-        scheduler.shutdown(wait=False)
+        scheduler.pause()  # not shutdown yet: it cancels the jobs in flight
         await self._finish_in_flight()
+        scheduler.shutdown(wait=False)
         if health is not None:
             health.close()
         log.info("daemon stopped after %d rounds", self.state.rounds)

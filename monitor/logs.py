@@ -42,6 +42,7 @@ def configure_logging(log_format: str, secrets: Iterable[str]) -> None:
 
 
 def configure_handler(handler: logging.Handler, log_format: str, secrets: Iterable[str]) -> None:
+    """This handler's format, round ids and redaction; its filters are added once and updated after."""
     handler.setFormatter(formatter_for(log_format))
     _filter(handler, RoundContext)
     _filter(handler, Redactor).secrets = _longest_first(secrets)

@@ -20,7 +20,7 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.fetched = Counter("dozor_articles_fetched", "Articles the sources listed and Dozor fetched.",
+        self.fetched = Counter("dozor_articles_fetched", "Articles the crawl returned, before dedup.",
                                registry=self.registry)
         self.new = Counter("dozor_articles_new", "Articles stored for the first time.", registry=self.registry)
         self.matched = Counter("dozor_articles_matched", "New articles that at least one rule matched.",
