@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import trafilatura
 from parsel import Selector
@@ -39,13 +39,29 @@ def extract_article(html: str, url: str, selectors: Selectors) -> Extracted:
     return Extracted(title=title or _first_text(page, "title"), body=body, published=published)
 
 
+# No news feed predates RSS; a date of 1970 is a generator's zero, not a publication date.
+EARLIEST_DATE = datetime(1995, 1, 1, tzinfo=timezone.utc)
+# Time zone mistakes and scheduled posts put dates a little ahead; further ahead is a wrong date.
+LATEST_AHEAD = timedelta(days=2)
+
+
 def parse_date(value: str) -> datetime | None:
-    """An ISO 8601 date or time as a timezone-aware datetime (UTC when the text has no zone)."""
+    """An ISO 8601 date or time as a timezone-aware datetime (UTC when the text has no zone);
+    None when the text is no date or an implausible one."""
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return plausible(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))
+
+
+def plausible(moment: datetime | None, now: datetime | None = None) -> datetime | None:
+    """The date itself when a news item can carry it; None for 1970-style zeros and far-future dates."""
+    if moment is None:
+        return None
+    if moment < EARLIEST_DATE or moment > (now or datetime.now(timezone.utc)) + LATEST_AHEAD:
+        return None
+    return moment
 
 
 def _first_text(page: Selector, css: str) -> str:

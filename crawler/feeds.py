@@ -14,10 +14,11 @@ from datetime import datetime, timezone
 
 import fastfeedparser
 import feedparser
+from lxml import etree
 from lxml.etree import LxmlError
 
 from crawler.encoding import declared_charset, detect_encoding
-from crawler.extract import parse_date
+from crawler.extract import parse_date, plausible
 from crawler.html_text import html_to_text
 
 _XML_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*\?>", re.S)
@@ -68,7 +69,19 @@ def _fast(utf8: bytes, looks_like_html: bool) -> ParsedFeed | None:
     if not entries:
         return None
     language = parsed.get("feed", {}).get("language") or ""
-    return ParsedFeed(entries, _language(language), "", looks_like_html=False)
+    return ParsedFeed(entries, _language(language), _well_formed_problem(utf8), looks_like_html=False)
+
+
+def _well_formed_problem(utf8: bytes) -> str:
+    """What a strict XML parser says is wrong with the feed ("" when nothing): fastfeedparser
+    recovers from broken XML silently, and a broken feed should be reported even when its
+    entries could be read. Entities are never resolved and nothing is fetched."""
+    parser = etree.XMLParser(recover=False, resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        etree.fromstring(utf8, parser)
+    except etree.XMLSyntaxError as error:
+        return f"{type(error).__name__}: {error}"
+    return ""
 
 
 def _loose(utf8: bytes, looks_like_html: bool) -> ParsedFeed:
@@ -117,7 +130,7 @@ def _loose_date(raw: Mapping) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         parsed = raw.get(key)
         if parsed:
-            return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
+            return plausible(datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc))
     return None
 
 

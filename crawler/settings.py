@@ -42,6 +42,12 @@ def scrapy_settings(policy: CrawlPolicy) -> dict[str, Any]:
         "AUTOTHROTTLE_START_DELAY": max(policy.delay, 0.5),
         "RETRY_ENABLED": policy.retries > 0,
         "RETRY_TIMES": policy.retries,
+        # Scrapy's default list includes 429 and retries it at once, ignoring Retry-After:
+        # a throttled source is reported as `throttled` and left alone for the rest of the round.
+        "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408],
+        # Scrapy does not check certificates by default; a feed behind an expired or
+        # self-signed certificate must fail closed (category `tls`), never be read anyway.
+        "DOWNLOAD_VERIFY_CERTIFICATES": True,
         "REDIRECT_MAX_TIMES": policy.max_redirects,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
@@ -50,6 +56,10 @@ def scrapy_settings(policy: CrawlPolicy) -> dict[str, Any]:
         "DOZOR_ALLOW_PRIVATE_ADDRESSES": policy.allow_private_addresses,
         # Only http and https: no file://, ftp://, s3:// or data: reaches a handler.
         "DOWNLOAD_HANDLERS": {"file": None, "ftp": None, "s3": None, "data": None},
-        "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.AddressGuardMiddleware": 50},
+        "DOWNLOADER_MIDDLEWARES": {
+            "crawler.middlewares.AddressGuardMiddleware": 50,
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "crawler.middlewares.RobotsPolicyMiddleware": 100,
+        },
         "HTTPERROR_ALLOWED_CODES": [],
     }

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from crawler.items import Article
+from monitor.checkpoints import checkpoint
 from monitor.config.models import Channel, StorySettings
 from monitor.fingerprint import fingerprint_of
 from monitor.rules.engine import Document, Matcher, RuleHit
@@ -64,6 +65,7 @@ def ingest(store: Store, matcher: Matcher, articles: Iterable[Article], channels
             for article in articles:
                 result.seen += 1
                 _ingest_one(db, index, matcher, article, channels, result)
+                checkpoint("mid_batch")
     except BaseException:
         store.caches.pop("stories", None)  # it may hold articles the rollback removed
         raise

@@ -61,7 +61,19 @@ def words(text: str) -> list[str]:
 
 def normalise_word(word: str) -> str:
     """Case-, accent- and apostrophe-insensitive form of one word."""
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFKD", word.casefold()).translate(_STRIP))
+    return unicodedata.normalize("NFC", _folded(word).translate(_STRIP))
+
+
+def _folded(text: str) -> str:
+    """Compatibility-decomposed and case-folded, in the order that makes the result stable.
+
+    Decomposing first matters: a styled letter such as the mathematical '𝑨' has no case
+    folding of its own and only becomes 'A' under NFKD, so folding it before would leave a
+    capital. Decomposing again after folding splits letters that folding composed (ᾈ -> ἀι).
+    """
+    if text.isascii():
+        return text.lower()
+    return unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
 
 
 def skeleton(word: str) -> str:
@@ -86,8 +98,7 @@ def normalised_words(text: str) -> list[str]:
     Dedup folds every article's full text; a regular expression removes the
     stripped characters much faster than str.translate does on long texts.
     """
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return WORD.findall(unicodedata.normalize("NFC", _STRIPPED.sub("", decomposed)))
+    return WORD.findall(unicodedata.normalize("NFC", _STRIPPED.sub("", _folded(text))))
 
 
 _STRIPPED = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_STRIP)) + "]")

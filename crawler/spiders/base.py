@@ -2,6 +2,7 @@
 article pages read by selectors or automatic extraction, failures as records."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,11 @@ from crawler.encoding import decode
 from crawler.errors import categorize
 from crawler.extract import Selectors, extract_article
 from crawler.items import Article, FetchOutcome, SourceSpec, Validators
+
+log = logging.getLogger("dozor.crawl")
+# Per-field caps: a headline is a line, not a document; a body beyond this is a dump, not an article.
+MAX_TITLE_CHARS = 1_000
+MAX_BODY_CHARS = 200_000
 
 
 class SourceSpider(scrapy.Spider):
@@ -114,6 +120,8 @@ class SourceSpider(scrapy.Spider):
     @staticmethod
     def article(source: SourceSpec, url: str, title: str, body: str, published: datetime | None,
                 language: str = "") -> Article:
+        title = _capped(title, MAX_TITLE_CHARS, "title", source.name, url)
+        body = _capped(body, MAX_BODY_CHARS, "body", source.name, url)
         return Article(
             source=source.name, url=url, title=title, body=body, published=published,
             language=language or (source.languages[0] if source.languages else ""), country=source.country,
@@ -135,3 +143,11 @@ class SourceSpider(scrapy.Spider):
             if key.strip().lower() == "charset" and value.strip():
                 return value.strip().strip("\"'")
         return None
+
+
+def _capped(text: str, limit: int, field: str, source: str, url: str) -> str:
+    """The text cut to `limit` characters (ending in an ellipsis), logged when it had to be cut."""
+    if len(text) <= limit:
+        return text
+    log.warning("source %s: %s of %d characters cut to %d: %s", source, field, len(text), limit, url)
+    return text[: limit - 1] + "…"
