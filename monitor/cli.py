@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 from monitor import cli_analyst
+from monitor.analyst import AnalystError
+from monitor.cli_parts import add_command, config_option
 from monitor.config import ConfigError, load_config
 
 EPILOG = "Run `python run_monitor.py COMMAND --help` for a command's options and an example."
@@ -20,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(args.verbose)
     try:
         return args.handler(args)
+    except AnalystError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except ConfigError as error:
         print("The configuration has problems:", file=sys.stderr)
         for problem in error.problems:
@@ -42,31 +47,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _command(commands, name: str, summary: str, example: str, handler) -> argparse.ArgumentParser:
-    command = commands.add_parser(
-        name, help=summary, description=summary, epilog=f"example: {example}",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    command.set_defaults(handler=handler)
-    return command
-
-
-def _config_option(command: argparse.ArgumentParser) -> None:
-    command.add_argument(
-        "--config", type=Path, metavar="DIR",
-        help="config folder with monitor.yaml, sources.yaml and rules/ (default: the shipped config/)",
-    )
-
-
 def _demo(commands) -> None:
-    command = _command(
+    command = add_command(
         commands, "demo",
         "Serve a bundled news site on 127.0.0.1, crawl it, match the default rules, store and write a digest. Offline.",
         "python run_monitor.py demo --data demo-output", _run_demo,
     )
     command.add_argument("--data", type=Path, default=Path("demo-output"), metavar="DIR",
                          help="where the demo keeps its database and digests (default: demo-output)")
-    _config_option(command)
+    config_option(command)
 
 
 def _run_demo(args: argparse.Namespace) -> int:
@@ -79,12 +68,12 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 def _once(commands) -> None:
-    command = _command(
+    command = add_command(
         commands, "once",
         "Run one round over the configured sources: fetch, store, match; with --digest also deliver digests.",
         "python run_monitor.py once --config config --digest", _run_once,
     )
-    _config_option(command)
+    config_option(command)
     command.add_argument("--digest", action="store_true", help="build and deliver each channel's digest after the round")
 
 
@@ -98,13 +87,13 @@ def _run_once(args: argparse.Namespace) -> int:
 
 
 def _run(commands) -> None:
-    command = _command(
+    command = add_command(
         commands, "run",
         "Run as a daemon: each source crawled at its own interval, urgent alerts at once, each channel's digest at "
         "its time; config edits picked up without restart. Stops cleanly on SIGTERM or Ctrl-C.",
         "python run_monitor.py -v run --config /etc/dozor", _run_daemon,
     )
-    _config_option(command)
+    config_option(command)
     command.add_argument("--tick", type=float, default=5.0, metavar="SECONDS",
                          help="how often to look for due sources, digests and retries (default: 5)")
 
@@ -123,13 +112,13 @@ def _run_daemon(args: argparse.Namespace) -> int:
 
 
 def _backup(commands) -> None:
-    command = _command(
+    command = add_command(
         commands, "backup",
         "Copy the database to a new file while Dozor keeps running (SQLite online backup), then check the copy.",
         "python run_monitor.py backup /var/backups/dozor-$(date +%F).sqlite3", _run_backup,
     )
     command.add_argument("destination", type=Path, metavar="FILE", help="the new backup file (must not exist)")
-    _config_option(command)
+    config_option(command)
 
 
 def _run_backup(args: argparse.Namespace) -> int:
@@ -146,12 +135,12 @@ def _run_backup(args: argparse.Namespace) -> int:
 
 
 def _check_config(commands) -> None:
-    command = _command(
+    command = add_command(
         commands, "check-config",
         "Validate every YAML file of a config folder; print each problem with file, line and key. Exit 1 on error.",
         "python run_monitor.py check-config --config config", _run_check_config,
     )
-    _config_option(command)
+    config_option(command)
 
 
 def _run_check_config(args: argparse.Namespace) -> int:
@@ -169,7 +158,7 @@ def _run_check_config(args: argparse.Namespace) -> int:
 
 
 def _test_rule(commands) -> None:
-    command = _command(
+    command = add_command(
         commands, "test-rule",
         "Run the rules on one text and show every rule that fired with its evidence; name a rule to see "
         "which of its clauses held and which failed.",
@@ -180,7 +169,7 @@ def _test_rule(commands) -> None:
     given.add_argument("--text", help="the text to test (its first line is taken as the title)")
     given.add_argument("--file", type=Path, help="a UTF-8 text file (first line: title)")
     given.add_argument("--url", help="an article page to fetch and test")
-    _config_option(command)
+    config_option(command)
 
 
 def _run_test_rule(args: argparse.Namespace) -> int:
@@ -202,14 +191,14 @@ def _run_test_rule(args: argparse.Namespace) -> int:
 
 
 def _classify(commands) -> None:
-    command = _command(
+    command = add_command(
         commands, "classify",
         "Match JSON Lines records ({id, title, text[, url, lang, source, published]}) and write one JSON result "
         "line per record, in input order, streaming.",
         "python run_monitor.py classify items.jsonl > results.jsonl", _run_classify,
     )
     command.add_argument("file", nargs="?", default="-", metavar="FILE", help="input file, or - for standard input")
-    _config_option(command)
+    config_option(command)
 
 
 def _run_classify(args: argparse.Namespace) -> int:
@@ -231,12 +220,12 @@ def _run_classify(args: argparse.Namespace) -> int:
 
 
 def _digest(commands) -> None:
-    command = _command(
+    command = add_command(
         commands, "digest",
         "Build and deliver the digest of stored hits not yet sent; --dry-run prints it and sends or marks nothing.",
         "python run_monitor.py digest --channel files --dry-run", _run_digest,
     )
-    _config_option(command)
+    config_option(command)
     command.add_argument("--channel", metavar="NAME", help="only this channel (default: every channel)")
     command.add_argument("--dry-run", action="store_true", help="print what would be sent; send and mark nothing")
 
@@ -254,12 +243,12 @@ def _run_digest(args: argparse.Namespace) -> int:
 
 
 def _stories(commands) -> None:
-    command = _command(
+    command = add_command(
         commands, "stories",
         "List stories, newest first: each event once, with every article and outlet that carried it.",
         "python run_monitor.py stories --since 2026-11-20", _run_stories,
     )
-    _config_option(command)
+    config_option(command)
     command.add_argument("--since", metavar="DATE", help="only stories last seen on or after this date (YYYY-MM-DD)")
     command.add_argument("--limit", type=int, default=50, help="at most this many stories (default: 50)")
 
@@ -273,12 +262,12 @@ def _run_stories(args: argparse.Namespace) -> int:
 
 
 def _sources(commands) -> None:
-    command = _command(
+    command = add_command(
         commands, "sources",
         "List every configured source with its health: last success, last error, consecutive failures.",
         "python run_monitor.py sources", _run_sources,
     )
-    _config_option(command)
+    config_option(command)
 
 
 def _run_sources(args: argparse.Namespace) -> int:

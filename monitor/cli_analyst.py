@@ -2,50 +2,23 @@
 
 Same shape as monitor/cli.py: each command parses its options, calls one
 function of monitor.analyst, and prints. An AnalystError ends as one line on
-stderr and exit status 1.
+stderr and exit status 1 (monitor.cli.main catches it).
 """
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from monitor.analyst import AnalystError
+from monitor.cli_parts import add_command, config_option
 from monitor.config import load_config
-
-Handler = Callable[[argparse.Namespace], int]
 
 
 def register(commands) -> None:
     """Add the analysts' commands to the CLI's subparsers."""
     for add in (_search, _backtest, _feedback, _stats, _import, _export, _serve, _schema):
         add(commands)
-
-
-def _command(commands, name: str, summary: str, example: str, handler: Handler) -> argparse.ArgumentParser:
-    command = commands.add_parser(
-        name, help=summary, description=summary, epilog=f"example: {example}",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    command.set_defaults(handler=lambda args: _guarded(handler, args))
-    return command
-
-
-def _guarded(handler: Handler, args: argparse.Namespace) -> int:
-    try:
-        return handler(args)
-    except AnalystError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-
-
-def _config_option(command: argparse.ArgumentParser) -> None:
-    command.add_argument(
-        "--config", type=Path, metavar="DIR",
-        help="config folder with monitor.yaml, sources.yaml and rules/ (default: the shipped config/)",
-    )
 
 
 def _day(text: str) -> date:
@@ -63,7 +36,7 @@ def _since_option(command: argparse.ArgumentParser) -> None:
 
 
 def _search(commands) -> None:
-    command = _command(
+    command = add_command(
         commands, "search",
         "Full-text search of stored articles' titles and bodies, any case; \"quoted phrases\", word* for prefixes.",
         "python run_monitor.py search '\"Исламское государство\"' вербовщик* --since 2024-01-01 --lang ru", _run_search,
@@ -73,7 +46,7 @@ def _search(commands) -> None:
     command.add_argument("--source", metavar="NAME", help="only articles from this source")
     command.add_argument("--lang", metavar="LANG", help="only articles in this language (ru, kk, uz, ky, tg, tk, en)")
     command.add_argument("--limit", type=int, default=20, metavar="N", help="show at most N articles, newest first (default: 20)")
-    _config_option(command)
+    config_option(command)
 
 
 def _run_search(args: argparse.Namespace) -> int:
@@ -88,7 +61,7 @@ def _run_search(args: argparse.Namespace) -> int:
 
 
 def _backtest(commands) -> None:
-    command = _command(
+    command = add_command(
         commands, "backtest",
         "Run a new or edited rule file over the stored articles, writing nothing; show what it flags and the hits "
         "it gains and loses against the rules in force.",
@@ -98,7 +71,7 @@ def _backtest(commands) -> None:
     command.add_argument("rule_file", type=Path, metavar="RULE-FILE", help="the rule file (YAML), saved outside the config's rules/")
     _since_option(command)
     command.add_argument("--sample", type=int, default=10, metavar="N", help="show the N newest flagged articles (default: 10)")
-    _config_option(command)
+    config_option(command)
 
 
 def _run_backtest(args: argparse.Namespace) -> int:
@@ -113,7 +86,7 @@ def _run_backtest(args: argparse.Namespace) -> int:
 
 
 def _feedback(commands) -> None:
-    command = _command(
+    command = add_command(
         commands, "feedback",
         "Mark a stored hit relevant or irrelevant; the latest verdict on a hit counts in stats.",
         "python run_monitor.py feedback 1234 irrelevant --note 'boxing, not fighters'", _run_feedback,
@@ -121,7 +94,7 @@ def _feedback(commands) -> None:
     command.add_argument("hit_id", type=int, metavar="HIT-ID", help="the hit's id (shown by export and serve)")
     command.add_argument("verdict", choices=("relevant", "irrelevant"))
     command.add_argument("--note", metavar="TEXT", help="why, for whoever edits the rule next")
-    _config_option(command)
+    config_option(command)
 
 
 def _run_feedback(args: argparse.Namespace) -> int:
@@ -136,7 +109,7 @@ def _run_feedback(args: argparse.Namespace) -> int:
 
 
 def _stats(commands) -> None:
-    command = _command(
+    command = add_command(
         commands, "stats",
         "Per rule: hits, marked relevant and irrelevant, precision. Per source: articles, hits, consecutive failures.",
         "python run_monitor.py stats --since 2024-01-01 --min-precision 0.5", _run_stats,
@@ -150,7 +123,7 @@ def _stats(commands) -> None:
         "--min-marked", type=int, default=5, metavar="N",
         help="judge a rule's precision only once N of its hits are marked (default: 5)",
     )
-    _config_option(command)
+    config_option(command)
 
 
 def _run_stats(args: argparse.Namespace) -> int:
@@ -165,7 +138,7 @@ def _run_stats(args: argparse.Namespace) -> int:
 
 
 def _import(commands) -> None:
-    command = _command(
+    command = add_command(
         commands, "import",
         "Load past articles from a JSON Lines file (url, title, text, source, published, language[, country]) "
         "through the same dedup, rules and store as crawled ones. Bad lines are reported and skipped.",
@@ -176,7 +149,7 @@ def _import(commands) -> None:
         "--deliver", action="store_true",
         help="also queue the hits for the next digests (off by default: an archive would flood them)",
     )
-    _config_option(command)
+    config_option(command)
 
 
 def _run_import(args: argparse.Namespace) -> int:
@@ -189,7 +162,7 @@ def _run_import(args: argparse.Namespace) -> int:
 
 
 def _export(commands) -> None:
-    command = _command(
+    command = add_command(
         commands, "export",
         "Write stored hits with their article, rule, severity, score, verdict and evidence as CSV or JSON Lines.",
         "python run_monitor.py export --since 2024-01-01 --format csv --output hits.csv", _run_export,
@@ -197,7 +170,7 @@ def _export(commands) -> None:
     _since_option(command)
     command.add_argument("--format", choices=("csv", "jsonl"), required=True)
     command.add_argument("--output", type=Path, metavar="FILE", help="write here instead of to standard output")
-    _config_option(command)
+    config_option(command)
 
 
 def _run_export(args: argparse.Namespace) -> int:
@@ -216,14 +189,14 @@ def _run_export(args: argparse.Namespace) -> int:
 
 
 def _serve(commands) -> None:
-    command = _command(
+    command = add_command(
         commands, "serve",
         "Browse the database read-only in Datasette on 127.0.0.1, with canned queries: today's hits, stories, "
         "source health. Needs the optional extra: pip install -e '.[serve]'.",
         "python run_monitor.py serve --port 8001", _run_serve,
     )
     command.add_argument("--port", type=int, default=8001, help="port on 127.0.0.1 (default: 8001)")
-    _config_option(command)
+    config_option(command)
 
 
 def _run_serve(args: argparse.Namespace) -> int:
@@ -235,7 +208,7 @@ def _run_serve(args: argparse.Namespace) -> int:
 
 
 def _schema(commands) -> None:
-    command = _command(
+    command = add_command(
         commands, "schema",
         "Write JSON Schemas of monitor.yaml, sources.yaml and rule files, for completion and checks in an editor "
         "(see docs/editing-yaml.md).",

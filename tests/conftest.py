@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,13 @@ def run_dozor(*args: str, cwd: Path | None = None, timeout: float = 120,
         [sys.executable, str(ROOT / "run_monitor.py"), *args],
         cwd=cwd or ROOT, env=env, capture_output=True, text=True, timeout=timeout,
     )
+
+
+def wait_for(condition, timeout: float = 30.0) -> None:
+    """Poll until `condition()` holds; fail the test when the daemon does not get there in time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError("the daemon did not get there in time")

@@ -13,7 +13,7 @@ import pytest
 
 from monitor.schedule import digest_period, jitter_fraction, next_crawl
 from tests.builders import DEMO_SITE, TEST_RULES, demo_sources, write_config
-from tests.conftest import PROXY_VARIABLES, ROOT
+from tests.conftest import wait_for, PROXY_VARIABLES, ROOT
 from tests.fakes.faultserver import FaultServer
 
 UTC = timezone.utc
@@ -30,13 +30,6 @@ def _start(config, *extra: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
-def _wait_for(condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError("the daemon did not get there in time")
 
 
 def _count(tmp_path, sql) -> int:
@@ -67,12 +60,12 @@ def test_daemon_runs_rounds_picks_up_new_items_alerts_and_stops_cleanly(site, tm
     config = _config(tmp_path, site)
     daemon = _start(config, "--tick", "0.5")
     try:
-        _wait_for(lambda: _count(tmp_path, "SELECT count(*) FROM articles") == 14)
+        wait_for(lambda: _count(tmp_path, "SELECT count(*) FROM articles") == 14)
         feed = (DEMO_SITE / "feeds/central-asia.rss").read_text(encoding="utf-8")
         site.override("/feeds/central-asia.rss", 200, "application/rss+xml",
                       feed.replace("<item>", FRESH_ITEM.format(base=site.base) + "<item>", 1).replace("{{BASE}}", site.base).encode())
-        _wait_for(lambda: _count(tmp_path, "SELECT count(*) FROM articles WHERE title LIKE 'Вербовщик боевиков%'") == 1)
-        _wait_for(lambda: _count(tmp_path, "SELECT count(*) FROM messages WHERE purpose = 'alert' AND status = 'sent'") >= 2)
+        wait_for(lambda: _count(tmp_path, "SELECT count(*) FROM articles WHERE title LIKE 'Вербовщик боевиков%'") == 1)
+        wait_for(lambda: _count(tmp_path, "SELECT count(*) FROM messages WHERE purpose = 'alert' AND status = 'sent'") >= 2)
         assert site.hits["/feeds/central-asia.rss"] >= 2  # several rounds, each asking the feed again
     finally:
         daemon.send_signal(signal.SIGTERM)
@@ -86,7 +79,7 @@ def test_second_daemon_on_the_same_database_is_refused(site, tmp_path):
     config = _config(tmp_path, site)
     first = _start(config, "--tick", "0.5")
     try:
-        _wait_for(lambda: _count(tmp_path, "SELECT count(*) FROM sources") > 0)
+        wait_for(lambda: _count(tmp_path, "SELECT count(*) FROM sources") > 0)
         second = _start(config)
         _, stderr = second.communicate(timeout=30)
         assert second.returncode == 2
@@ -101,7 +94,7 @@ def test_broken_yaml_edit_keeps_the_old_config_and_a_good_edit_is_applied(site, 
     config = _config(tmp_path, site)
     daemon = _start(config, "--tick", "0.5")
     try:
-        _wait_for(lambda: _count(tmp_path, "SELECT count(*) FROM articles") == 14)
+        wait_for(lambda: _count(tmp_path, "SELECT count(*) FROM articles") == 14)
         sources_file = config / "sources.yaml"
         good = sources_file.read_text(encoding="utf-8")
         sources_file.write_text(good.replace("interval:", "intervall:", 1), encoding="utf-8")
@@ -109,7 +102,7 @@ def test_broken_yaml_edit_keeps_the_old_config_and_a_good_edit_is_applied(site, 
         assert daemon.poll() is None
         sources_file.write_text(good + f"- name: extra\n  kind: rss\n  url: {site.base}/status/500\n  interval: 1s\n",
                                 encoding="utf-8")
-        _wait_for(lambda: _count(tmp_path, "SELECT count(*) FROM sources WHERE name = 'extra'") == 1)
+        wait_for(lambda: _count(tmp_path, "SELECT count(*) FROM sources WHERE name = 'extra'") == 1)
     finally:
         daemon.send_signal(signal.SIGTERM)
         _, stderr = daemon.communicate(timeout=40)
@@ -123,7 +116,7 @@ def test_a_missed_digest_is_sent_once_on_start(site, tmp_path):
     sent = "SELECT count(*) FROM messages WHERE purpose = 'digest' AND status = 'sent'"
     daemon = _start(config, "--tick", "0.5")
     try:
-        _wait_for(lambda: _count(tmp_path, sent) == 1)
+        wait_for(lambda: _count(tmp_path, sent) == 1)
         time.sleep(2)
     finally:
         daemon.send_signal(signal.SIGTERM)
@@ -134,7 +127,7 @@ def test_a_missed_digest_is_sent_once_on_start(site, tmp_path):
 
     restarted = _start(config, "--tick", "0.5")
     try:
-        _wait_for(lambda: _count(tmp_path, sent) == 2)
+        wait_for(lambda: _count(tmp_path, sent) == 2)
         time.sleep(2)
     finally:
         restarted.send_signal(signal.SIGTERM)

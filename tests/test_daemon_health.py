@@ -9,7 +9,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 import yaml
 
 from tests.builders import DEMO_SITE, TEST_RULES, demo_sources, write_config
-from tests.conftest import PROXY_VARIABLES, ROOT, SECRET_PREFIXES
+from tests.conftest import wait_for, PROXY_VARIABLES, ROOT, SECRET_PREFIXES
 from tests.fakes.faultserver import FaultServer
 from tests.fakes.telegram import FakeTelegram
 from tests.test_daemon import FRESH_ITEM
@@ -52,13 +51,6 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_for(condition, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError("the daemon did not get there in time")
 
 
 def answers(running: Running) -> bool:

@@ -14,14 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
-from pydantic import ValidationError
 
 from monitor.analyst import AnalystError
 from monitor.analyst.archive import ARTICLE_DATE, since_filter
 from monitor.config import Config, ConfigError
-from monitor.config.yamlfile import YamlError, line_of, load_yaml
+from monitor.config.loader import load_file
 from monitor.rules.engine import Document, compile_rules
 from monitor.rules.model import RuleFile, RulePack
 from monitor.store import Store
@@ -70,30 +68,8 @@ class BacktestReport:
 
 
 def load_rule_file(path: Path) -> RuleFile:
-    """One rule file validated like the config loader does; ConfigError lists every problem with file:line."""
-    try:
-        data = load_yaml(path)
-    except YamlError as error:
-        raise ConfigError([str(error)]) from error
-    except OSError as error:
-        raise ConfigError([f"{path}: cannot read the rule file ({error.strerror})"]) from error
-    try:
-        return RuleFile.model_validate(data if data is not None else {})
-    except ValidationError as error:
-        raise ConfigError([_describe(path, data, detail) for detail in error.errors()]) from error
-
-
-def _describe(path: Path, data: Any, detail: dict) -> str:
-    location = tuple(step for step in detail["loc"] if not (isinstance(step, str) and step.startswith("function-")))
-    line = line_of(data, location)
-    key = ".".join(str(step) for step in location) or "(top level)"
-    if detail["type"] == "extra_forbidden":
-        message = f"unknown key {location[-1]!r}"
-    elif detail["type"] == "missing":
-        message = "this key is required"
-    else:
-        message = detail["msg"].removeprefix("Value error, ")
-    return f"{path}:{line}: {key}: {message}" if line else f"{path}: {key}: {message}"
+    """One rule file validated as the config loader does; ConfigError lists every problem with file:line."""
+    return load_file(path, RuleFile)
 
 
 def overlay(current: RulePack, edited: RuleFile, path: Path) -> RulePack:

@@ -70,6 +70,15 @@ def load_config(directory: Path | None = None) -> Config:
                   secrets=_secrets(monitor))
 
 
+def load_file(path: Path, model: type[Model]) -> Model:
+    """One YAML file validated into `model`; ConfigError lists every problem with file:line and key."""
+    problems: list[str] = []
+    loaded = _load(path, model, problems)
+    if problems:
+        raise ConfigError(problems)
+    return loaded
+
+
 def _load(path: Path, model: type[Model], problems: list[str], optional: bool = False) -> Model | None:
     if not path.exists():
         if optional:
