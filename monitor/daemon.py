@@ -199,7 +199,9 @@ class Daemon:
                                          [channel.name, period]).fetchone()
             if done:
                 continue
-            message_id = compose(self.store, channel, zone, "digest", now)
+            notices = [f"Configuration edit refused, the last good one is in use: {self.state.config_error}"] \
+                if self.state.config_error else []
+            message_id = compose(self.store, channel, zone, "digest", now, notices)
             with self.store.transaction() as db:
                 db["digest_periods"].insert({"channel": channel.name, "period": period, "handled_at": utc_now(),
                                              "message_id": message_id})

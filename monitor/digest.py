@@ -66,6 +66,9 @@ class Digest:
     weak_rules: list[str] = field(default_factory=list)
     """Rules whose analysts' verdicts put their precision below WEAK_PRECISION."""
 
+    notices: list[str] = field(default_factory=list)
+    """For operator channels: problems of Dozor itself, such as a refused config edit."""
+
     @property
     def items(self) -> list[DigestItem]:
         return [item for group in self.groups for item in group.items]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import make_msgid
@@ -46,11 +46,15 @@ def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
 
 
 def compose(store: Store, channel: Channel, zone: str, purpose: str = "digest",
-            now: datetime | None = None) -> int | None:
-    """Turn the channel's pending deliveries into one stored message; None when there is nothing to send."""
+            now: datetime | None = None, notices: Sequence[str] = ()) -> int | None:
+    """Turn the channel's pending deliveries into one stored message; None when there is nothing to send.
+
+    Notices (for operator channels) make a digest worth sending even without stories.
+    """
     now = now or datetime.now(timezone.utc)
     digest = build_digest(store, channel.name, purpose, channel.group_by, now)
-    if not digest.items and not (purpose == "digest" and channel.send_empty):
+    digest.notices = list(notices) if channel.operator else []
+    if not digest.items and not digest.notices and not (purpose == "digest" and channel.send_empty):
         return None
     payload = render_payload(channel, digest, zone)
     payload |= {"created_at": now.isoformat(), "stem": f"{purpose}-{now:%Y%m%d-%H%M%S}", "stories": len(digest.items)}

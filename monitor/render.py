@@ -13,14 +13,14 @@ from monitor.digest import Digest
 
 LABELS = {
     "en": {
-        "digest": "Dozor digest", "alert": "Dozor URGENT alert", "already_alerted": "already alerted", "update": "update", "outlets": "Reported by", "feedback": "Feedback",
+        "digest": "Dozor digest", "alert": "Dozor URGENT alert", "already_alerted": "already alerted", "update": "update", "outlets": "Reported by", "feedback": "Feedback", "notices": "For the operator",
         "weak_rules": "Rules with low precision (review them)",
         "nothing_new": "Nothing new since the last digest.", "rules": "Rules",
         "stories": "Stories", "failing_sources": "Sources failing", "rounds": "failed rounds",
         "urgent": "URGENT", "high": "high", "normal": "normal", "low": "low",
     },
     "ru": {
-        "digest": "Дайджест «Дозор»", "alert": "«Дозор»: СРОЧНО", "already_alerted": "уже отправлено срочно", "update": "обновление", "outlets": "Сообщили", "feedback": "Оценка",
+        "digest": "Дайджест «Дозор»", "alert": "«Дозор»: СРОЧНО", "already_alerted": "уже отправлено срочно", "update": "обновление", "outlets": "Сообщили", "feedback": "Оценка", "notices": "Для администратора",
         "weak_rules": "Правила с низкой точностью (проверьте их)",
         "nothing_new": "С прошлого дайджеста ничего нового.", "rules": "Правила",
         "stories": "Сюжетов", "failing_sources": "Источники с ошибками", "rounds": "неудачных раундов",

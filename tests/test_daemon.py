@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import sqlite3
 import subprocess
@@ -13,7 +14,7 @@ import pytest
 
 from monitor.schedule import digest_period, jitter_fraction, next_crawl
 from tests.builders import DEMO_SITE, TEST_RULES, demo_sources, write_config
-from tests.conftest import wait_for, PROXY_VARIABLES, ROOT
+from tests.conftest import PROXY_VARIABLES, ROOT, run_dozor, wait_for
 from tests.fakes.faultserver import FaultServer
 
 UTC = timezone.utc
@@ -163,3 +164,50 @@ def test_failing_sources_back_off_and_healthy_ones_are_jittered():
         timedelta(minutes=20), timedelta(minutes=40), timedelta(minutes=80)]
     assert next_crawl("x", interval, last, failures=20) - last == timedelta(hours=6)
     assert next_crawl("x", interval, None, failures=0) is None
+
+
+def test_a_refused_config_edit_is_reported_in_the_next_operator_digest(site, tmp_path):
+    config = _config(tmp_path, site, alerts=False, operator=True)
+    daemon = _start(config, "--tick", "0.5")
+    try:
+        wait_for(lambda: _count(tmp_path, "SELECT count(*) FROM digest_periods") == 1)
+        sources_file = config / "sources.yaml"
+        sources_file.write_text(sources_file.read_text(encoding="utf-8").replace("interval:", "intervall:", 1),
+                                encoding="utf-8")
+        time.sleep(2)
+        with sqlite3.connect(tmp_path / "data/dozor.sqlite3") as conn:  # the next digest period has come
+            conn.execute("UPDATE digest_periods SET period = ?", [(datetime.now(UTC) - timedelta(days=1)).isoformat()])
+        wait_for(lambda: _count(tmp_path, "SELECT count(*) FROM digest_periods") == 2)
+        wait_for(lambda: any("Configuration edit refused" in path.read_text(encoding="utf-8")
+                             for path in (tmp_path / "data/digests").glob("*.txt")))
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.communicate(timeout=40)
+    text = next(path for path in (tmp_path / "data/digests").glob("*.txt")
+                if "Configuration edit refused" in path.read_text(encoding="utf-8")).read_text(encoding="utf-8")
+    assert "intervall" in text
+
+
+def test_kill_9_at_random_moments_loses_no_hit_and_duplicates_no_article(site, tmp_path):
+    config = _config(tmp_path, site, alerts=False)
+    delays = random.Random(20261129).sample([0.4, 0.7, 1.1, 1.6, 2.2, 2.9], 4)
+    for delay in delays:
+        daemon = _start(config, "--tick", "0.3")
+        time.sleep(delay)
+        daemon.kill()
+        daemon.communicate(timeout=30)
+    survivor = _start(config, "--tick", "0.3")
+    try:
+        wait_for(lambda: _count(tmp_path, "SELECT count(*) FROM articles") == 14)
+    finally:
+        survivor.send_signal(signal.SIGTERM)
+        survivor.communicate(timeout=40)
+
+    flushed = run_dozor("digest", "--config", str(config))
+
+    assert flushed.returncode == 0, flushed.stderr
+    assert _count(tmp_path, "PRAGMA integrity_check") == "ok"
+    assert _count(tmp_path, "SELECT count(DISTINCT canonical_url) FROM articles") == 14
+    assert _count(tmp_path, "SELECT count(*) FROM hits") >= 7
+    assert _count(tmp_path, "SELECT count(*) FROM hits h WHERE NOT EXISTS (SELECT 1 FROM deliveries d "
+                            "WHERE d.hit_id = h.id AND d.purpose = 'digest' AND d.status = 'sent')") == 0

@@ -68,6 +68,9 @@ class Channel(Strict):
     templates: Path | None = None
     """A folder with digest.txt.j2 / digest.html.j2 that replace the shipped templates for this channel."""
 
+    operator: bool = False
+    """This channel also receives notices for the people running Dozor (a config edit that was refused)."""
+
     @model_validator(mode="before")
     @classmethod
     def _no_secrets(cls, data: object) -> object:

@@ -84,6 +84,8 @@ def _snippet(segments: list[Segment], cap: int | None) -> str:
 
 def _footer(digest: Digest, labels: dict, cap: int | None) -> str:
     lines = [f"{labels['stories']}: {len(digest.items)}"]
+    if digest.notices:
+        lines += [f"{labels['notices']}:", *(f"! {notice}" for notice in digest.notices)]
     if digest.failing_sources:
         lines.append(f"{labels['failing_sources']}:")
         lines += [f"• {source['name']}: {source['last_error_category']} ({source['consecutive_failures']} {labels['rounds']})"
