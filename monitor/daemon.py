@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from monitor.config import Config, ConfigError, load_config
@@ -44,6 +45,8 @@ class DaemonState:
     last_round: str = ""
     rounds: int = 0
     """Rounds started; the current round's id."""
+
+    skipped: int = 0
 
     rounds_done: int = 0
     """Rounds finished, as /healthz reports them."""
@@ -77,6 +80,7 @@ class Daemon:
         for name, job in (("crawl", self.crawl_tick), ("digest", self.digest_tick)):
             scheduler.add_job(self._tracked(job), "interval", seconds=self.tick, id=name, name=name,
                               max_instances=1, coalesce=True, next_run_time=datetime.now(timezone.utc))
+        scheduler.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES)
         scheduler.start()
         log.info("daemon started: %d sources, %d channels, tick %gs", len(self.state.config.sources.sources),
                  len(self.state.config.monitor.channels), self.tick)
@@ -86,7 +90,8 @@ class Daemon:
         scheduler.shutdown(wait=False)
         if health is not None:
             health.close()
-        log.info("daemon stopped after %d rounds", self.state.rounds)
+        log.info("daemon stopped after %d rounds (%d ticks skipped while the previous run was still going)",
+                 self.state.rounds, self.state.skipped)
         return 0
 
     def status(self) -> DaemonStatus:
@@ -110,6 +115,11 @@ class Daemon:
                 f"{config.directory / 'monitor.yaml'}: health.port: cannot listen on 127.0.0.1:{port} "
                 f"({error.strerror}); choose a free port or stop the program that holds this one."
             ]) from None
+
+    def _skipped(self, event: JobSubmissionEvent) -> None:
+        """A tick came while the job's previous run was still going: not run twice, only counted."""
+        self.state.skipped += 1
+        self.metrics.skipped.labels(event.job_id).inc()
 
     def stop(self, signum: int | None = None) -> None:
         log.info("stopping on signal %s: no new work, finishing what is in flight", signum)

@@ -29,6 +29,8 @@ class Metrics:
                                        ["source", "category"], registry=self.registry)
         self.deliveries = Counter("dozor_deliveries", "Messages handed to a channel, by outcome: sent, pending, failed.",
                                   ["channel", "status"], registry=self.registry)
+        self.skipped = Counter("dozor_jobs_skipped", "Ticks skipped because the job's previous run was still going.",
+                               ["job"], registry=self.registry)
         self.round_seconds = Histogram("dozor_round_duration_seconds", "Wall time of one crawl round.",
                                        buckets=ROUND_SECONDS, registry=self.registry)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -167,3 +168,5 @@ def test_round_longer_than_its_interval_never_overlaps_and_the_next_one_runs(sit
     assert site.hits["/slow/1.5"] >= 2, stderr[-2000:]
     assert site.max_in_flight == 1
     assert "skipped: maximum number of running instances reached (1)" in stderr
+    skipped = re.search(r"\((\d+) ticks skipped while the previous run was still going\)", stderr)
+    assert skipped and int(skipped.group(1)) >= 1
