@@ -82,8 +82,6 @@ def test_wrong_values_name_file_line_and_key_path(config_dir, file, text, expect
     assert expected in problem
 
 
-@pytest.mark.xfail(strict=True, reason="monitor/rules/model.py and monitor/config/models.py validate in pydantic's "
-                   "lax mode: a number written as text ('80') is silently converted")
 @pytest.mark.parametrize(("file", "text"), [
     ("rules/test.yaml", RULES_WITH.format(extra="    score: '80'\n")),
     ("monitor.yaml", "crawl:\n  retries: '3'\n"),

@@ -16,7 +16,7 @@ from monitor.config.units import Duration, Size
 class Strict(BaseModel):
     """Unknown keys are mistakes: an analyst's typo must not be silently ignored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class CrawlSettings(Strict):
@@ -65,7 +65,7 @@ class Channel(Strict):
     timezone: str | None = None
     send_empty: bool = False
     alerts: bool = True
-    templates: Path | None = None
+    templates: Path | None = Field(None, strict=False)
     """A folder with digest.txt.j2 / digest.html.j2 that replace the shipped templates for this channel."""
 
     operator: bool = False
@@ -94,7 +94,7 @@ class Channel(Strict):
 class FileChannel(Channel):
     name: str = Field("files", pattern=r"^[a-z0-9][a-z0-9-]*$")
     kind: Literal["file"] = "file"
-    folder: Path = Path("data/digests")
+    folder: Path = Field(Path("data/digests"), strict=False)
     alerts: bool = False
 
 
@@ -153,7 +153,7 @@ class LoggingSettings(Strict):
 
 
 class MonitorSettings(Strict):
-    database: Path = Path("data/dozor.sqlite3")
+    database: Path = Field(Path("data/dozor.sqlite3"), strict=False)
     timezone: str = "Asia/Almaty"
     crawl: CrawlSettings = CrawlSettings()
     stories: StorySettings = StorySettings()

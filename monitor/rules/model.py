@@ -34,7 +34,7 @@ Field_ = Literal["title", "body"]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
 
 
 TermText = Annotated[str, AfterValidator(check_term)]
