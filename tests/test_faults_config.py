@@ -37,8 +37,6 @@ def test_regex_key_in_a_rule_is_an_unknown_key_with_file_and_line(config_dir):
     assert _problems(config_dir) == [f"{config_dir / 'rules/test.yaml'}:5: rules.0.match.regex: unknown key 'regex'"]
 
 
-@pytest.mark.xfail(strict=True, reason="monitor/rules/lint.py: a term written as a regular expression is "
-                   "taken as literal words without a warning")
 def test_a_term_written_as_a_regular_expression_is_reported():
     pack = RulePack.combine([("t.yaml", RuleFile.model_validate(
         {"lists": {"x": ["([a-z"]}, "rules": [{"id": "r", "title": "T", "match": {"any": ["$x"]}}]}))])

@@ -7,6 +7,8 @@ rules that can fire without any of their terms.
 """
 from __future__ import annotations
 
+import re
+
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from monitor.rules.terms import FUZZY_MIN_LETTERS, term_words
 from monitor.text import skeleton
 
 MIN_PREFIX_LETTERS = 4
+_PATTERN_SIGNS = re.compile(r"[\\()\[\]{}|^$+?]|\.\*")
 
 
 def lint(source: RulePack | Sequence[tuple[Path, RuleFile]]) -> list[str]:
@@ -92,6 +95,9 @@ def _term(owner: str, item: str | Term) -> list[str]:
     text = item.term if isinstance(item, Term) else item
     if text[:1] in ("$", "@"):
         return []
+    if _PATTERN_SIGNS.search(text):
+        return [f"{owner}: {text!r} looks like a regular expression, but terms are words (use word* for prefixes "
+                "and lists for alternatives); its signs are ignored"]
     words = term_words(text)
     if not words or not any(skeleton(word.text) for word in words):
         return [f"{owner}: {text!r} has no letters or digits to match; delete it"]
