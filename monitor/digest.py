@@ -132,12 +132,8 @@ def _item(rows: list) -> DigestItem:
 
 
 def rank_key(item: DigestItem) -> tuple:
-    """Most severe first, then highest score, then newest."""
-    return (-SEVERITY_RANK[item.severity], -item.score, _negated(item.published or ""))
-
-
-def _negated(text: str) -> tuple[int, ...]:
-    return tuple(-ord(char) for char in text)
+    """Sorted in reverse: most severe first, then highest score, then newest (UTC ISO times sort as text)."""
+    return (SEVERITY_RANK[item.severity], item.score, item.published or "")
 
 
 def _groups(items: Iterable[DigestItem], group_by: str) -> list[DigestGroup]:
@@ -145,8 +141,8 @@ def _groups(items: Iterable[DigestItem], group_by: str) -> list[DigestGroup]:
     grouped: dict[str, list[DigestItem]] = defaultdict(list)
     for item in items:
         grouped[item.rules[0] if group_by == "rule" else (item.country or "—")].append(item)
-    groups = [DigestGroup(title, sorted(members, key=rank_key)) for title, members in grouped.items()]
-    return sorted(groups, key=lambda group: rank_key(group.items[0]))
+    groups = [DigestGroup(title, sorted(members, key=rank_key, reverse=True)) for title, members in grouped.items()]
+    return sorted(groups, key=lambda group: rank_key(group.items[0]), reverse=True)
 
 
 def snippet(title: str, body: str, evidence: list[dict]) -> list[Segment]:

@@ -3,13 +3,8 @@ from __future__ import annotations
 
 import hashlib
 
-from monitor.text import normalised_words
-
-
-def content_fingerprint(title: str, body: str) -> str:
-    """A hash of the normalised words of title and body; markup, case and spacing do not count."""
-    return fingerprint_of(normalised_words(f"{title}\n{body}"))
 
 
 def fingerprint_of(tokens: list[str]) -> str:
+    """A hash of a text's normalised words (monitor.text.normalised_words): markup, case and spacing do not count."""
     return hashlib.sha1(" ".join(tokens).encode("utf-8")).hexdigest()

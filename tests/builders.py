@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
+
+from monitor.config import ConfigError, load_config
 
 DEMO_SITE = Path(__file__).resolve().parents[1] / "monitor" / "demo_site"
 
@@ -61,3 +64,10 @@ def write_config(folder: Path, data_dir: Path, sources: list[dict], rules: dict 
 
 def _dump(path: Path, data: object) -> None:
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def config_problems(folder: Path) -> list[str]:
+    """The problems load_config reports for a config folder that must not load."""
+    with pytest.raises(ConfigError) as caught:
+        load_config(folder)
+    return caught.value.problems

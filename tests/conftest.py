@@ -63,3 +63,11 @@ def wait_for(condition, timeout: float = 30.0) -> None:
             return
         time.sleep(0.2)
     raise AssertionError("the daemon did not get there in time")
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    """A valid config folder with one public feed, for tests that then break one of its files."""
+    from tests.builders import write_config
+
+    return write_config(tmp_path / "config", tmp_path / "data", [{"name": "wire", "kind": "rss", "url": "https://example.org/rss"}])

@@ -1,24 +1,12 @@
 """Analysts' YAML mistakes: every one named with file, line and key, and nothing else stops."""
 from __future__ import annotations
 
-from pathlib import Path
 
-import pytest
 
-from monitor.config import ConfigError, load_config
-from tests.builders import write_config
+from monitor.config import load_config
+from tests.builders import config_problems
 from tests.conftest import run_dozor
 
-
-@pytest.fixture
-def config_dir(tmp_path: Path) -> Path:
-    return write_config(tmp_path / "config", tmp_path / "data", [{"name": "wire", "kind": "rss", "url": "https://example.org/rss"}])
-
-
-def _problems(folder: Path) -> list[str]:
-    with pytest.raises(ConfigError) as caught:
-        load_config(folder)
-    return caught.value.problems
 
 
 def test_shipped_config_is_valid():
@@ -29,7 +17,7 @@ def test_shipped_config_is_valid():
 def test_malformed_yaml_names_file_and_line(config_dir):
     (config_dir / "sources.yaml").write_text("sources:\n  - name: wire\n    kind: [rss\n", encoding="utf-8")
 
-    problems = _problems(config_dir)
+    problems = config_problems(config_dir)
 
     assert len(problems) == 1
     assert problems[0].startswith(f"{config_dir / 'sources.yaml'}:4:")
@@ -40,7 +28,7 @@ def test_typo_in_key_is_named_with_line_and_suggestion(config_dir):
         "sources:\n  - name: wire\n    kind: rss\n    url: https://example.org/rss\n    intervall: 15m\n", encoding="utf-8"
     )
 
-    assert _problems(config_dir) == [
+    assert config_problems(config_dir) == [
         f"{config_dir / 'sources.yaml'}:5: sources.0.intervall: unknown key 'intervall' (did you mean 'interval'?)"
     ]
 
@@ -48,7 +36,7 @@ def test_typo_in_key_is_named_with_line_and_suggestion(config_dir):
 def test_duplicate_key_is_rejected_with_both_lines(config_dir):
     (config_dir / "monitor.yaml").write_text("timezone: UTC\ndatabase: a.db\ntimezone: Asia/Tashkent\n", encoding="utf-8")
 
-    (problem,) = _problems(config_dir)
+    (problem,) = config_problems(config_dir)
 
     assert "monitor.yaml:3:" in problem
     assert "duplicate key 'timezone': first on line 1, again on line 3" in problem
@@ -59,7 +47,7 @@ def test_wrong_types_and_values_name_the_key_path(config_dir):
         "timezone: Mars/Olympus\ncrawl:\n  retries: many\n  timeout: -5s\n", encoding="utf-8"
     )
 
-    problems = _problems(config_dir)
+    problems = config_problems(config_dir)
 
     assert any(":1: timezone: unknown time zone 'Mars/Olympus'" in problem for problem in problems)
     assert any(":3: crawl.retries:" in problem for problem in problems)
@@ -71,7 +59,7 @@ def test_unknown_list_in_a_rule_is_reported(config_dir):
         "rules:\n  - id: r1\n    title: T\n    match:\n      any: [$nowhere]\n", encoding="utf-8"
     )
 
-    (problem,) = _problems(config_dir)
+    (problem,) = config_problems(config_dir)
 
     assert "test.yaml" in problem and "unknown list or entity $nowhere" in problem
 
@@ -81,7 +69,7 @@ def test_non_http_source_url_is_refused(config_dir):
         "sources:\n  - name: local\n    kind: rss\n    url: file:///etc/passwd\n", encoding="utf-8"
     )
 
-    (problem,) = _problems(config_dir)
+    (problem,) = config_problems(config_dir)
 
     assert "sources.yaml:2:" in problem and "only http and https" in problem
 
@@ -89,7 +77,7 @@ def test_non_http_source_url_is_refused(config_dir):
 def test_python_tags_are_refused(config_dir):
     (config_dir / "monitor.yaml").write_text("timezone: !!python/object/apply:os.system ['true']\n", encoding="utf-8")
 
-    (problem,) = _problems(config_dir)
+    (problem,) = config_problems(config_dir)
 
     assert "monitor.yaml:1:" in problem
 

@@ -2,29 +2,18 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
-from monitor.config import ConfigError, load_config
+from monitor.config import load_config
 from monitor.config.yamlfile import MAX_ALIASES
 from monitor.rules.engine import Document, compile_rules
 from monitor.rules.lint import lint
 from monitor.rules.model import RuleFile, RulePack
-from tests.builders import write_config
+from tests.builders import config_problems
 
 RULES_WITH = "lists:\n  x: [боевик*]\nrules:\n  - id: r1\n    title: T\n{extra}    match:\n      any: [$x]\n"
 
-
-@pytest.fixture
-def config_dir(tmp_path: Path) -> Path:
-    return write_config(tmp_path / "config", tmp_path / "data", [{"name": "wire", "kind": "rss", "url": "https://example.org/rss"}])
-
-
-def _problems(folder: Path) -> list[str]:
-    with pytest.raises(ConfigError) as caught:
-        load_config(folder)
-    return caught.value.problems
 
 
 # -- 24, 25: no raw regular expressions; long headlines never stall matching -------------------
@@ -34,7 +23,7 @@ def test_regex_key_in_a_rule_is_an_unknown_key_with_file_and_line(config_dir):
     (config_dir / "rules/test.yaml").write_text(
         "rules:\n  - id: r1\n    title: T\n    match:\n      regex: '([a-z'\n", encoding="utf-8")
 
-    assert _problems(config_dir) == [f"{config_dir / 'rules/test.yaml'}:5: rules.0.match.regex: unknown key 'regex'"]
+    assert config_problems(config_dir) == [f"{config_dir / 'rules/test.yaml'}:5: rules.0.match.regex: unknown key 'regex'"]
 
 
 def test_a_term_written_as_a_regular_expression_is_reported():
@@ -75,7 +64,7 @@ def test_a_50000_character_headline_is_matched_quickly(headline):
 def test_wrong_values_name_file_line_and_key_path(config_dir, file, text, expected):
     (config_dir / file).write_text(text, encoding="utf-8")
 
-    (problem,) = _problems(config_dir)
+    (problem,) = config_problems(config_dir)
 
     assert expected in problem
 
@@ -87,7 +76,7 @@ def test_wrong_values_name_file_line_and_key_path(config_dir, file, text, expect
 def test_a_number_written_as_text_is_refused(config_dir, file, text):
     (config_dir / file).write_text(text, encoding="utf-8")
 
-    assert len(_problems(config_dir)) == 1
+    assert len(config_problems(config_dir)) == 1
 
 
 # -- 27: tags and alias bombs --------------------------------------------------------------------
@@ -98,7 +87,7 @@ def test_a_number_written_as_text_is_refused(config_dir, file, text):
 def test_python_tags_are_refused_with_file_and_line(config_dir, tag):
     (config_dir / "monitor.yaml").write_text(f"database: x.db\ntimezone: {tag}\n", encoding="utf-8")
 
-    (problem,) = _problems(config_dir)
+    (problem,) = config_problems(config_dir)
 
     assert problem.startswith(f"{config_dir / 'monitor.yaml'}:2: could not determine a constructor for the tag")
 
@@ -109,7 +98,7 @@ def test_alias_bomb_fails_cleanly_and_fast(config_dir):
     (config_dir / "monitor.yaml").write_text("\n".join(levels) + "\n", encoding="utf-8")
     started = time.monotonic()
 
-    (problem,) = _problems(config_dir)
+    (problem,) = config_problems(config_dir)
 
     assert time.monotonic() - started < 1.0
     assert problem == f"{config_dir / 'monitor.yaml'}:4: more than {MAX_ALIASES} aliases (*name); write the values out instead"
@@ -134,7 +123,7 @@ def test_a_few_aliases_are_still_allowed(config_dir):
 def test_secret_in_yaml_is_refused_without_echoing_it(config_dir, channel, key, value):
     (config_dir / "monitor.yaml").write_text("channels:\n" + channel.format(value=value), encoding="utf-8")
 
-    (problem,) = _problems(config_dir)
+    (problem,) = config_problems(config_dir)
 
     assert problem.startswith(f"{config_dir / 'monitor.yaml'}:2: channels.0: {key!r} must not be written in YAML")
     assert "_env" in problem and value not in problem
