@@ -15,7 +15,7 @@ from monitor.digest import Digest
 from monitor.notify.email import EmailNotifier, EmailSettings
 from monitor.notify.errors import TransientDeliveryError
 from monitor.notify.files import FileNotifier
-from monitor.notify.telegram import TelegramNotifier, TelegramSettings, render_telegram
+from monitor.notify.telegram import TelegramMessage, TelegramNotifier, TelegramSettings, telegram_messages
 from monitor.render import LABELS, RenderedDigest, render_digest
 
 
@@ -26,7 +26,8 @@ class Sender(Protocol):
 
 def render_payload(channel: Channel, digest: Digest, zone: str) -> dict:
     if isinstance(channel, TelegramChannel):
-        return {"parts": render_telegram(digest, LABELS[channel.language])}
+        messages = telegram_messages(digest, LABELS[channel.language], buttons=channel.feedback_buttons)
+        return {"parts": [message.text for message in messages], "keyboards": [message.keyboard for message in messages]}
     rendered = render_digest(digest, language=channel.language, zone=zone, template_dir=channel.templates)
     return {"subject": rendered.subject, "text": rendered.text, "html": rendered.html}
 
@@ -80,8 +81,9 @@ class _TelegramSender:
         """One part at a time, each recorded, so a crash repeats at most one part."""
         ids = []
         parts = payload["parts"]
+        keyboards = payload.get("keyboards") or [None] * len(parts)  # outbox rows written before buttons had none
         for index in range(parts_sent, len(parts)):
-            ids.extend(self.notifier.send([parts[index]]).message_ids)
+            ids.extend(self.notifier.send([TelegramMessage(parts[index], keyboards[index])]).message_ids)
             part_done(index + 1)
         return "telegram:" + ",".join(str(message_id) for message_id in ids)
 

@@ -90,7 +90,8 @@ def _run(commands) -> None:
     command = add_command(
         commands, "run",
         "Run as a daemon: each source crawled at its own interval, urgent alerts at once, each channel's digest at "
-        "its time; config edits picked up without restart. Stops cleanly on SIGTERM or Ctrl-C.",
+        "its time; presses of the Telegram verdict buttons stored; config edits picked up without restart. "
+        "Stops cleanly on SIGTERM or Ctrl-C.",
         "python run_monitor.py -v run --config /etc/dozor", _run_daemon,
     )
     config_option(command)

@@ -88,7 +88,8 @@ def _run_backtest(args: argparse.Namespace) -> int:
 def _feedback(commands) -> None:
     command = add_command(
         commands, "feedback",
-        "Mark a stored hit relevant or irrelevant; the latest verdict on a hit counts in stats.",
+        "Mark a stored hit relevant or irrelevant; the latest verdict on a hit counts in stats. "
+        "The buttons under Telegram stories do the same while the daemon (run) is running.",
         "python run_monitor.py feedback 1234 irrelevant --note 'boxing, not fighters'", _run_feedback,
     )
     command.add_argument("hit_id", type=int, metavar="HIT-ID", help="the hit's id (shown by export and serve)")

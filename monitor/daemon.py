@@ -1,10 +1,12 @@
 """The daemon: crawl rounds, alerts and digests on one event loop, with APScheduler on Scrapy's reactor.
 
-Two scheduler jobs, each never overlapping itself: a crawl tick that runs one
+Three scheduler jobs, each never overlapping itself: a crawl tick that runs one
 round over the sources that are due (each at its own interval, jittered, failing
-ones backing off), and a digest tick that sends each channel's digest once per
+ones backing off); a digest tick that sends each channel's digest once per
 period, judged from the periods recorded in the database, not from the trigger,
-so a digest missed while the daemon was down is sent once on start. Config
+so a digest missed while the daemon was down is sent once on start; and a
+feedback tick that reads presses of the Telegram verdict buttons on its own
+database connection, so a long round never keeps a press waiting. Config
 files are re-read when they change; a broken edit keeps the last good config.
 With health.port set, /healthz and /metrics are served on 127.0.0.1 from the
 same loop; every round and delivery feeds the metrics.
@@ -22,6 +24,7 @@ from pathlib import Path
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from monitor.analyst.telegram_feedback import button_channels, poll_feedback
 from monitor.config import Config, ConfigError, load_config
 from monitor.health_server import DaemonStatus, HealthServer
 from monitor.logs import configure_logging, round_context
@@ -69,6 +72,7 @@ class Daemon:
         self.lock = asyncio.Lock()
         self.metrics = Metrics()
         self.scheduler: AsyncIOScheduler | None = None
+        self.feedback_store: Store | None = None
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
@@ -77,8 +81,10 @@ class Daemon:
         loop.add_signal_handler(signal.SIGHUP, self._reload_soon)
         health = await self._start_health()
         self.scheduler = scheduler = AsyncIOScheduler(event_loop=loop, timezone="UTC")
-        for name, job in (("crawl", self.crawl_tick), ("digest", self.digest_tick)):
-            scheduler.add_job(self._tracked(job), "interval", seconds=self.tick, id=name, name=name,
+        jobs = (("crawl", self._tracked(self.crawl_tick)), ("digest", self._tracked(self.digest_tick)),
+                ("feedback", self._tracked(self.feedback_tick, exclusive=False)))
+        for name, job in jobs:
+            scheduler.add_job(job, "interval", seconds=self.tick, id=name, name=name,
                               max_instances=1, coalesce=True, next_run_time=datetime.now(timezone.utc))
         scheduler.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES)
         scheduler.start()
@@ -90,6 +96,8 @@ class Daemon:
         scheduler.shutdown(wait=False)
         if health is not None:
             health.close()
+        if self.feedback_store is not None:
+            self.feedback_store.close()
         log.info("daemon stopped after %d rounds (%d ticks skipped while the previous run was still going)",
                  self.state.rounds, self.state.skipped)
         return 0
@@ -125,14 +133,18 @@ class Daemon:
         log.info("stopping on signal %s: no new work, finishing what is in flight", signum)
         self.stopping.set()
 
-    def _tracked(self, job):
+    def _tracked(self, job, exclusive: bool = True):
+        """The job as the scheduler runs it: tracked for shutdown, failures logged; exclusive jobs take turns."""
         async def run() -> None:
             if self.stopping.is_set():
                 return
             task = asyncio.current_task()
             self.state.running.add(task)
             try:
-                async with self.lock:
+                if exclusive:
+                    async with self.lock:
+                        await job()
+                else:
                     await job()
             except Exception:
                 log.exception("job %s failed; it runs again on the next tick", job.__name__)
@@ -198,6 +210,15 @@ class Daemon:
 
     async def digest_tick(self) -> None:
         await asyncio.to_thread(self.send_digests, datetime.now(timezone.utc))
+
+    async def feedback_tick(self) -> None:
+        config = self.state.config
+        if not button_channels(config.monitor.channels, config.secrets):
+            return
+        if self.feedback_store is None:
+            self.feedback_store = Store(self.store.path)
+        report = await asyncio.to_thread(poll_feedback, self.feedback_store, config.monitor.channels, config.secrets)
+        self.metrics.feedback.inc(report.verdicts)
 
     def send_digests(self, now: datetime) -> None:
         """Each channel's digest once per period; then whatever is due in the outbox (retries included)."""

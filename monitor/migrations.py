@@ -109,6 +109,11 @@ def _v6_digest_periods(db: sqlite_utils.Database) -> None:
                                 pk=("channel", "period"))
 
 
+def _v7_telegram_offsets(db: sqlite_utils.Database) -> None:
+    """Per bot, the first Telegram update not yet handled, so a restart reads no button press twice."""
+    db["telegram_offsets"].create({"bot": str, "next_update": int, "updated_at": str}, pk="bot")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "sources, articles, hits, deliveries, full-text index", _v1_core),
     (2, "validators for conditional GET", _v2_http_cache),
@@ -116,6 +121,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (4, "outbox messages; deliveries for alerts and digests", _v4_outbox_messages),
     (5, "stories, extra URLs of an article, MinHash signatures", _v5_stories),
     (6, "digest periods handled per channel", _v6_digest_periods),
+    (7, "Telegram update offsets for feedback buttons", _v7_telegram_offsets),
 ]
 
 

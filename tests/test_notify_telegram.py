@@ -9,7 +9,9 @@ import pytest
 
 from monitor.digest import Digest, DigestGroup, DigestItem, Segment
 from monitor.notify.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
-from monitor.notify.telegram import TelegramNotifier, TelegramSettings, as_plain_text, render_telegram
+from monitor.notify.telegram import (
+    TelegramMessage, TelegramNotifier, TelegramSettings, as_plain_text, render_telegram, telegram_messages,
+)
 from monitor.render import LABELS
 from tests.fakes.smtp import free_port
 from tests.fakes.telegram import (
@@ -48,8 +50,12 @@ def notifier(api_base: str, waits: list[float] | None = None, **overrides: objec
     return TelegramNotifier(settings, sleep=(waits if waits is not None else []).append)
 
 
-def three_parts() -> list[str]:
-    return render_telegram(digest(*(story(number, body="x " * 300) for number in range(3))), LABELS["en"], limit=1000)
+def three_parts() -> list[TelegramMessage]:
+    return telegram_messages(digest(*(story(number, body="x " * 300) for number in range(3))), LABELS["en"], limit=1000)
+
+
+def texts(messages: list[TelegramMessage]) -> list[str]:
+    return [message.text for message in messages]
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -133,7 +139,7 @@ def test_parts_are_delivered_in_order_as_html_without_previews() -> None:
     with FakeTelegram(TOKEN) as fake:
         report = notifier(fake.api_base).send(parts)
     assert report.message_ids == (1, 2, 3) and report.plain_text_parts == ()
-    assert [body["text"] for body in fake.delivered] == parts
+    assert [body["text"] for body in fake.delivered] == texts(parts)
     assert fake.requests[0].path == f"/bot{TOKEN}/sendMessage"
     assert {(body["chat_id"], body["parse_mode"], body["link_preview_options"]["is_disabled"])
             for body in fake.delivered} == {(-1001234, "HTML", True)}
@@ -146,7 +152,7 @@ def test_rate_limit_is_waited_out_then_the_same_part_is_sent_once() -> None:
         fake.script(PASS, rate_limited(37))
         notifier(fake.api_base, waits).send(parts)
     assert waits == [37]
-    assert [body["text"] for body in fake.delivered] == parts
+    assert [body["text"] for body in fake.delivered] == texts(parts)
     assert len(fake.requests) == 4
 
 
@@ -176,7 +182,7 @@ def test_unparsable_html_falls_back_once_to_plain_text() -> None:
         report = notifier(fake.api_base).send(parts)
     assert report.plain_text_parts == (0,) and report.message_ids == (1, 2, 3)
     first = fake.delivered[0]
-    assert "parse_mode" not in first and first["text"] == as_plain_text(parts[0])
+    assert "parse_mode" not in first and first["text"] == as_plain_text(parts[0].text)
     assert "(https://kaz.example/news/0?ref=rss&lang=ru)" in first["text"] and "<b>" not in first["text"]
     assert len(fake.requests) == 4
 
@@ -206,7 +212,7 @@ def test_server_error_is_transient_and_says_what_was_sent_so_the_rest_can_follow
             notifier(fake.api_base).send(parts)
         assert caught.value.sent_ids == (1,) and len(fake.requests) == 2
         notifier(fake.api_base).send(parts[len(caught.value.sent_ids):])
-    assert [body["text"] for body in fake.delivered] == parts
+    assert [body["text"] for body in fake.delivered] == texts(parts)
 
 
 def test_unreachable_api_is_transient() -> None:

@@ -118,6 +118,10 @@ class TelegramChannel(Channel):
     api_base: str = "https://api.telegram.org"
     timeout: Duration = 30.0
     max_retry_wait: Duration = 120.0
+    feedback_buttons: bool = True
+    """Relevant / irrelevant buttons under each story, read by the daemon from the bot's updates.
+
+    Turn off when another program reads this bot's updates or a webhook is set for it."""
 
 
 AnyChannel = Annotated[Union[FileChannel, EmailChannel, TelegramChannel], Field(discriminator="kind")]

@@ -18,6 +18,10 @@ from monitor.render import plain, safe_link
 logger = logging.getLogger(__name__)
 MAX_MESSAGE = 4096
 MIN_MESSAGE = 256
+MAX_BUTTON_DATA = 64  # bytes of callback data Telegram keeps for a button
+MAX_STORIES_WITH_BUTTONS = 40  # two buttons each, within Telegram's 100 buttons per message
+BUTTON_PREFIX = "dz:"
+_BUTTON = re.compile(r"dz:([ri]):(\d+(?:,\d+)*)")
 SEPARATOR = "\n\n"
 Block = Callable[[int | None], str]  # renders one story (or note) with every text field cut to at most N characters
 
@@ -26,31 +30,82 @@ Block = Callable[[int | None], str]  # renders one story (or note) with every te
 
 
 def render_telegram(digest: Digest, labels: dict, limit: int = MAX_MESSAGE) -> list[str]:
+    """The digest as Telegram HTML messages in reading order, each at most `limit` long."""
+    return [message.text for message in telegram_messages(digest, labels, limit)]
+
+
+@dataclass(frozen=True)
+class TelegramMessage:
+    text: str
+    keyboard: dict | None = None
+    """Bot API reply_markup: a row of verdict buttons per story in the message."""
+
+
+def telegram_messages(digest: Digest, labels: dict, limit: int = MAX_MESSAGE,
+                      buttons: bool = False) -> list[TelegramMessage]:
     """The digest as Telegram HTML messages in reading order, each at most `limit` long.
 
     Length is measured on the raw markup in UTF-16 code units, as Telegram counts, so a part
-    is within the limit both before and after Telegram parses its entities.
+    is within the limit both before and after Telegram parses its entities. With buttons, stories
+    are numbered and each message carries a row of verdict buttons per story it holds.
     """
     if not MIN_MESSAGE <= limit <= MAX_MESSAGE:
         raise ValueError(f"A Telegram message limit of {limit} is out of range; use a value from {MIN_MESSAGE} to {MAX_MESSAGE}.")
-    blocks = _blocks(digest, labels)
+    blocks = _blocks(digest, labels, buttons)
     title = f"<b>{_text(labels[digest.purpose])}</b> — {_text(digest.created_at.strftime('%Y-%m-%d %H:%M %Z'))}"
     budget = limit - _units(title + _numbering(len(blocks), len(blocks)) + SEPARATOR)
-    parts = _pack([_fit(block, budget) for block in blocks], budget)
-    return [title + _numbering(number, len(parts)) + SEPARATOR + SEPARATOR.join(part)
-            for number, part in enumerate(parts, start=1)]
+    fitted = [_fit(render, budget) for render, _ in blocks]
+    parts = _pack(fitted, budget, MAX_STORIES_WITH_BUTTONS if buttons else len(fitted))
+    return [
+        TelegramMessage(
+            title + _numbering(number, len(parts)) + SEPARATOR + SEPARATOR.join(fitted[index] for index in part),
+            _keyboard([blocks[index][1] for index in part], labels) if buttons else None,
+        )
+        for number, part in enumerate(parts, start=1)
+    ]
 
 
-def _blocks(digest: Digest, labels: dict) -> list[Block]:
-    footer = partial(_footer, digest, labels)
+def _blocks(digest: Digest, labels: dict, numbered: bool) -> list[tuple[Block, tuple[int, DigestItem] | None]]:
+    """Each story (with its number when numbered) and the footer, as renderers of one block."""
+    footer = (partial(_footer, digest, labels), None)
     if not digest.items:
-        return [partial(_text, labels["nothing_new"]), footer]
-    stories = [partial(_story, item, labels, group if position == 0 else None)
-               for group in digest.groups for position, item in enumerate(group.items)]
-    return [*stories, footer]
+        return [(partial(_text, labels["nothing_new"]), None), footer]
+    listed = [(group if position == 0 else None, item)
+              for group in digest.groups for position, item in enumerate(group.items)]
+    return [
+        (partial(_story, item, labels, group, number if numbered else None), (number, item))
+        for number, (group, item) in enumerate(listed, start=1)
+    ] + [footer]
 
 
-def _story(item: DigestItem, labels: dict, group: DigestGroup | None, cap: int | None) -> str:
+def _keyboard(stories: list[tuple[int, DigestItem] | None], labels: dict) -> dict | None:
+    rows = [
+        [{"text": f"{number} ✓ {labels['relevant']}", "callback_data": verdict_button("relevant", item.hit_ids)},
+         {"text": f"{number} ✗ {labels['irrelevant']}", "callback_data": verdict_button("irrelevant", item.hit_ids)}]
+        for number, item in filter(None, stories) if item.hit_ids
+    ]
+    return {"inline_keyboard": rows} if rows else None
+
+
+def verdict_button(verdict: str, hit_ids: list[int]) -> str:
+    """A button's callback data: the verdict and as many of the story's hits as Telegram's 64 bytes hold."""
+    data = f"{BUTTON_PREFIX}{verdict[0]}:{hit_ids[0]}"
+    for hit_id in hit_ids[1:]:
+        if len(f"{data},{hit_id}") > MAX_BUTTON_DATA:
+            break
+        data = f"{data},{hit_id}"
+    return data
+
+
+def read_verdict_button(data: str) -> tuple[str, list[int]] | None:
+    """The verdict and hit ids a button carries, or None for data Dozor did not write."""
+    found = _BUTTON.fullmatch(data or "")
+    if found is None:
+        return None
+    return {"r": "relevant", "i": "irrelevant"}[found[1]], [int(hit_id) for hit_id in found[2].split(",")]
+
+
+def _story(item: DigestItem, labels: dict, group: DigestGroup | None, number: int | None, cap: int | None) -> str:
     """A story; the group's heading above it when it opens its group."""
     headline = _text(item.title, cap)
     url = plain(item.url)
@@ -63,7 +118,7 @@ def _story(item: DigestItem, labels: dict, group: DigestGroup | None, cap: int |
     ]))
     lines = [
         f"<u>{_text(group.title, cap)}</u>" if group else "",
-        f"[{_text(labels.get(item.severity, item.severity))}] <b>{headline}</b>"
+        (f"{number}. " if number else "") + f"[{_text(labels.get(item.severity, item.severity))}] <b>{headline}</b>"
         + (f" <i>({_text(labels['already_alerted'])})</i>" if item.alerted else ""),
         _text(meta, cap),
         _snippet(item.snippet, cap),
@@ -112,17 +167,17 @@ def _fit(block: Block, budget: int) -> str:
     return block(shortest)
 
 
-def _pack(blocks: list[str], budget: int) -> list[list[str]]:
-    """Blocks gathered greedily into parts whose joined size stays within the budget."""
-    parts: list[list[str]] = [[]]
+def _pack(blocks: list[str], budget: int, most: int) -> list[list[int]]:
+    """Block indexes gathered greedily into parts of at most `most` blocks whose joined size stays within the budget."""
+    parts: list[list[int]] = [[]]
     used = 0
-    for block in blocks:
+    for index, block in enumerate(blocks):
         size = _units(block) + (_units(SEPARATOR) if parts[-1] else 0)
-        if parts[-1] and used + size > budget:
+        if parts[-1] and (used + size > budget or len(parts[-1]) == most):
             parts.append([])
             size = _units(block)
             used = 0
-        parts[-1].append(block)
+        parts[-1].append(index)
         used += size
     return parts
 
@@ -180,22 +235,22 @@ class TelegramNotifier:
     def __init__(self, settings: TelegramSettings, sleep: Callable[[float], None] = time.sleep) -> None:
         self.settings = settings
         self.sleep = sleep
-        _redact_httpx_log()
+        redact_httpx_log()
 
-    def send(self, parts: list[str]) -> TelegramReport:
-        """Send the parts in order; on failure the error's `sent_ids` says how many went out."""
+    def send(self, messages: list[TelegramMessage]) -> TelegramReport:
+        """Send the messages in order; on failure the error's `sent_ids` says how many went out."""
         sent: list[int] = []
         fallbacks: list[int] = []
         with httpx.Client(timeout=self.settings.timeout) as client:
             attempt = _Attempt(self, client)
             try:
-                for index, part in enumerate(parts):
+                for index, message in enumerate(messages):
                     try:
-                        sent.append(attempt.post(part, as_html=True))
+                        sent.append(attempt.post(message.text, message.keyboard, as_html=True))
                     except _HtmlRejected as error:
                         logger.warning("Telegram could not parse part %d of %d (%s); sending it as plain text",
-                                       index + 1, len(parts), error)
-                        sent.append(attempt.post(as_plain_text(part), as_html=False))
+                                       index + 1, len(messages), error)
+                        sent.append(attempt.post(as_plain_text(message.text), message.keyboard, as_html=False))
                         fallbacks.append(index)
             except DeliveryError as error:
                 error.sent_ids = tuple(sent)
@@ -217,19 +272,21 @@ class _Attempt:
         self.client = client
         self.waited = 0.0
 
-    def post(self, text: str, as_html: bool) -> int:
+    def post(self, text: str, keyboard: dict | None, as_html: bool) -> int:
         while True:
-            response = self._request(text, as_html)
+            response = self._request(text, keyboard, as_html)
             if response.status_code != 429:
                 return self._message_id(response)
-            self._wait(_json(response).get("parameters", {}).get("retry_after", 1))
+            self._wait(json_body(response).get("parameters", {}).get("retry_after", 1))
 
-    def _request(self, text: str, as_html: bool) -> httpx.Response:
+    def _request(self, text: str, keyboard: dict | None, as_html: bool) -> httpx.Response:
         settings = self.settings
         payload: dict = {"chat_id": settings.chat_id, "text": text,
                          "link_preview_options": {"is_disabled": settings.disable_preview}}
         if as_html:
             payload["parse_mode"] = "HTML"
+        if keyboard:
+            payload["reply_markup"] = keyboard
         url = f"{settings.api_base.rstrip('/')}/bot{settings.token}/sendMessage"
         # `from None` throughout: httpx's own exceptions may carry the URL, and the URL carries the token.
         try:
@@ -257,7 +314,7 @@ class _Attempt:
         self.waited += seconds
 
     def _message_id(self, response: httpx.Response) -> int:
-        body = _json(response)
+        body = json_body(response)
         status = response.status_code
         if status == 200 and body.get("ok"):
             return int(body["result"]["message_id"])
@@ -277,7 +334,7 @@ class _Attempt:
         raise PermanentDeliveryError(f"Telegram refused the message for chat {chat} ({reply}); fix the channel settings.")
 
 
-def _json(response: httpx.Response) -> dict:
+def json_body(response: httpx.Response) -> dict:
     try:
         body = response.json()
     except ValueError:
@@ -295,7 +352,7 @@ class _RedactTokens(logging.Filter):
         return True
 
 
-def _redact_httpx_log() -> None:
+def redact_httpx_log() -> None:
     httpx_log = logging.getLogger("httpx")
     if not any(isinstance(existing, _RedactTokens) for existing in httpx_log.filters):
         httpx_log.addFilter(_RedactTokens())

@@ -1,9 +1,12 @@
-"""A stand-in for the Telegram Bot API's sendMessage on 127.0.0.1, with scripted faults.
+"""A stand-in for the Telegram Bot API on 127.0.0.1, with scripted faults.
 
-It checks messages the way Telegram does, closely enough for tests: HTML parse mode
-accepts only Telegram's tags, properly nested, and only its entities; the text left
-after parsing may be at most 4096 UTF-16 code units. Scripted answers are given to
-the next requests, one each, before any check; PASS lets one through.
+sendMessage checks messages the way Telegram does, closely enough for tests: HTML
+parse mode accepts only Telegram's tags, properly nested, and only its entities; the
+text left after parsing may be at most 4096 UTF-16 code units; inline buttons carry
+1-64 bytes of callback data, at most 100 per message. `press` queues an analyst's
+button press that getUpdates hands out (confirmed by the next offset, as Telegram
+does) and answerCallbackQuery records the answer. Scripted answers are given to the
+next requests of their method, one each, before any check; PASS lets one through.
 """
 from __future__ import annotations
 
@@ -50,7 +53,10 @@ class FakeTelegram:
         self.token = token
         self.requests: list[Request] = []
         self.delivered: list[dict] = []
-        self._script: deque[Answer | None] = deque()
+        self.answered: list[dict] = []
+        self.pending_updates: list[dict] = []
+        self._next_update = 1
+        self._scripts: dict[str, deque[Answer | None]] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -58,22 +64,51 @@ class FakeTelegram:
     def api_base(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def script(self, *answers: Answer | None) -> None:
-        self._script.extend(answers)
+    def script(self, *answers: Answer | None, method: str = "sendMessage") -> None:
+        self._scripts.setdefault(method, deque()).extend(answers)
+
+    def press(self, message_id: int, data: str, username: str = "analyst", chat_id: int | str | None = None) -> None:
+        """An analyst presses a button under a delivered message (in that message's chat unless told)."""
+        chat = self.delivered[message_id - 1]["chat_id"] if chat_id is None else chat_id
+        with self._lock:
+            update_id = self._next_update
+            self._next_update += 1
+            self.pending_updates.append({"update_id": update_id, "callback_query": {
+                "id": f"query-{update_id}", "data": data, "chat_instance": "1",
+                "from": {"id": 4242, "is_bot": False, "first_name": "Analyst", "username": username},
+                "message": {"message_id": message_id, "chat": {"id": _numeric(chat), "type": "supergroup"}},
+            }})
 
     def answer(self, path: str, body: dict) -> Answer:
         with self._lock:
             self.requests.append(Request(path, body))
-            scripted = self._script.popleft() if self._script else PASS
+            prefix = f"/bot{self.token}/"
+            method = path[len(prefix):] if path.startswith(prefix) else ""
+            script = self._scripts.get(method)
+            scripted = script.popleft() if script else PASS
             if scripted is not PASS:
                 return scripted
-            if path != f"/bot{self.token}/sendMessage":
+            handler = {"sendMessage": self._send, "getUpdates": self._updates,
+                       "answerCallbackQuery": self._answer_query}.get(method)
+            if handler is None:
                 return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
-            problem = check(body.get("text", ""), html=body.get("parse_mode") == "HTML")
-            if problem:
-                return bad_request(problem)
-            self.delivered.append(body)
-            return 200, {"ok": True, "result": {"message_id": len(self.delivered), "chat": {"id": body.get("chat_id")}}}
+            return handler(body)
+
+    def _send(self, body: dict) -> Answer:
+        problem = check(body.get("text", ""), html=body.get("parse_mode") == "HTML") or check_keyboard(body.get("reply_markup"))
+        if problem:
+            return bad_request(problem)
+        self.delivered.append(body)
+        return 200, {"ok": True, "result": {"message_id": len(self.delivered), "chat": {"id": body.get("chat_id")}}}
+
+    def _updates(self, body: dict) -> Answer:
+        offset = int(body.get("offset", 0))
+        self.pending_updates = [update for update in self.pending_updates if update["update_id"] >= offset]
+        return 200, {"ok": True, "result": self.pending_updates[: int(body.get("limit", 100))]}
+
+    def _answer_query(self, body: dict) -> Answer:
+        self.answered.append(body)
+        return 200, {"ok": True, "result": True}
 
     def __enter__(self) -> FakeTelegram:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_Handler,), {"fake": self}))
@@ -116,6 +151,27 @@ def check(text: str, html: bool) -> str | None:
     if len(visible.encode("utf-16-le")) // 2 > 4096:
         return "message is too long"
     return None
+
+
+def check_keyboard(markup: object) -> str | None:
+    """Why Telegram would refuse this reply_markup, or None."""
+    if markup is None:
+        return None
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        return "can't parse reply keyboard markup JSON object"
+    buttons = [button for row in rows for button in row]
+    if len(buttons) > 100:
+        return "too many inline keyboard buttons"
+    for button in buttons:
+        data = button.get("callback_data", "") if isinstance(button, dict) else ""
+        if not button.get("text") or not 1 <= len(data.encode()) <= 64:
+            return "BUTTON_DATA_INVALID"
+    return None
+
+
+def _numeric(chat: int | str) -> int | str:
+    return int(chat) if str(chat).lstrip("-").isdigit() else chat
 
 
 def parse_html(text: str) -> str:
