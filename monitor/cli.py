@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every step (to stderr)")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for register in (_demo, _once, _run, _check_config, _digest, _sources, _stories, _test_rule, _classify,
+    for register in (_demo, _once, _run, _check_config, _digest, _sources, _channels, _stories, _test_rule, _classify,
                      _backup, cli_analyst.register):
         register(commands)
     return parser
@@ -259,6 +259,27 @@ def _run_stories(args: argparse.Namespace) -> int:
     from monitor.service import stories
 
     print(describe_stories(stories(load_config(args.config), args.since, args.limit)))
+    return 0
+
+
+def _channels(commands) -> None:
+    command = add_command(
+        commands, "channels",
+        "List every delivery channel: active, or disabled since its recipient refused a message (bot blocked, "
+        "chat gone, every address refused), and how many hits wait for it. --enable switches one back on; "
+        "what waits is sent with the next digest.",
+        "python run_monitor.py channels --enable desk-telegram", _run_channels,
+    )
+    command.add_argument("--enable", metavar="NAME", help="switch a disabled channel back on once its recipient is fixed")
+    config_option(command)
+
+
+def _run_channels(args: argparse.Namespace) -> int:
+    from monitor.report import describe_channels
+    from monitor.service import channel_states
+
+    config = load_config(args.config)
+    print(describe_channels(channel_states(config, args.enable)))
     return 0
 
 

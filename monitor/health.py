@@ -50,9 +50,14 @@ def summarise(kinds: dict[str, str], outcomes: Iterable[FetchOutcome]) -> list[S
     return rounds
 
 
-def record(store: Store, rounds: Iterable[SourceRound]) -> None:
-    """Write this round's result for every source; log recoveries and failures once each."""
+def record(store: Store, rounds: Iterable[SourceRound], alert_after: int = 0) -> list[str]:
+    """Write this round's result for every source; log recoveries and failures once each.
+
+    Returns a notice for each source whose failures in a row have just reached `alert_after`
+    (never when 0), so a failing source is reported once per streak, not every round.
+    """
     now = utc_now()
+    notices = []
     with store.transaction() as db:
         for entry in rounds:
             previous = db.execute(
@@ -71,7 +76,12 @@ def record(store: Store, rounds: Iterable[SourceRound]) -> None:
                     "consecutive_failures": failures_before + 1,
                 }
                 log.warning("source %s failed (%s): %s", entry.name, entry.category, entry.reason)
+                if alert_after and row["consecutive_failures"] == alert_after:
+                    notices.append(f"Source {entry.name} has failed {alert_after} rounds in a row "
+                                   f"({row['last_error_category']}: {row['last_error']}); check its URL with "
+                                   "`run_monitor.py sources` and fix or disable it in sources.yaml.")
             db["sources"].upsert(row, pk="name", alter=False)
+    return notices
 
 
 def failing_sources(store: Store, for_at_least: timedelta = timedelta(days=1)) -> list[dict]:

@@ -114,6 +114,11 @@ def _v7_telegram_offsets(db: sqlite_utils.Database) -> None:
     db["telegram_offsets"].create({"bot": str, "next_update": int, "updated_at": str}, pk="bot")
 
 
+def _v8_disabled_channels(db: sqlite_utils.Database) -> None:
+    """Channels whose recipient refused a message, switched off until an operator enables them."""
+    db["disabled_channels"].create({"channel": str, "reason": str, "disabled_at": str}, pk="channel")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "sources, articles, hits, deliveries, full-text index", _v1_core),
     (2, "validators for conditional GET", _v2_http_cache),
@@ -122,6 +127,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (5, "stories, extra URLs of an article, MinHash signatures", _v5_stories),
     (6, "digest periods handled per channel", _v6_digest_periods),
     (7, "Telegram update offsets for feedback buttons", _v7_telegram_offsets),
+    (8, "channels disabled after their recipient refused", _v8_disabled_channels),
 ]
 
 

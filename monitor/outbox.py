@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import make_msgid
 
+from monitor import channel_state
 from monitor.channels import render_payload, sender_for
 from monitor.checkpoints import checkpoint
 from monitor.config.models import Channel
 from monitor.digest import Digest, build_digest
-from monitor.notify.errors import DeliveryError, TransientDeliveryError
+from monitor.notify.errors import DeliveryError, RecipientRefused, TransientDeliveryError
 from monitor.store import Store, utc_now
 
 log = logging.getLogger("dozor.outbox")
@@ -49,11 +50,16 @@ def compose(store: Store, channel: Channel, zone: str, purpose: str = "digest",
             now: datetime | None = None, notices: Sequence[str] = ()) -> int | None:
     """Turn the channel's pending deliveries into one stored message; None when there is nothing to send.
 
-    Notices (for operator channels) make a digest worth sending even without stories.
+    Notices (for operator channels) make a digest worth sending even without stories; an
+    operator's digest also names every disabled channel. A disabled channel gets no message:
+    its hits stay pending until it is enabled.
     """
+    if channel.name in channel_state.disabled(store):
+        return None
     now = now or datetime.now(timezone.utc)
     digest = build_digest(store, channel.name, purpose, channel.group_by, now)
-    digest.notices = list(notices) if channel.operator else []
+    disabled = channel_state.notices(store) if purpose == "digest" else []
+    digest.notices = [*notices, *disabled] if channel.operator else []
     if not digest.items and not digest.notices and not (purpose == "digest" and channel.send_empty):
         return None
     payload = render_payload(channel, digest, zone)
@@ -80,7 +86,8 @@ def send_due(store: Store, channels: Iterable[Channel], environ: Mapping[str, st
              now: datetime | None = None, sleep: Callable[[float], None] | None = None) -> list[DeliveryReport]:
     """Send every stored message whose time has come; one channel failing never stops another."""
     now = now or datetime.now(timezone.utc)
-    by_name = {channel.name: channel for channel in channels}
+    off = channel_state.disabled(store)
+    by_name = {channel.name: channel for channel in channels if channel.name not in off}
     due = store.db.query(
         "SELECT * FROM messages WHERE status IN ('pending', 'sending') AND (next_attempt IS NULL OR next_attempt <= ?) "
         "ORDER BY id",
@@ -102,6 +109,10 @@ def _send(store: Store, row: dict, channel: Channel, environ: Mapping[str, str],
         retry_at = now + backoff(row["attempts"] + 1, getattr(error, "retry_after", None))
         _update_message(store, row["id"], status="pending", error=str(error), next_attempt=retry_at.isoformat(timespec="seconds"))
         log.warning("channel %s: message %d not sent, retrying at %s: %s", channel.name, row["id"], retry_at, error)
+        return _report(row, payload, "pending", error=str(error))
+    except RecipientRefused as error:
+        _update_message(store, row["id"], status="pending", error=str(error))
+        channel_state.disable(store, channel.name, str(error))
         return _report(row, payload, "pending", error=str(error))
     except DeliveryError as error:
         _finish(store, row["id"], "failed", error=str(error))

@@ -1,6 +1,7 @@
 """Plain-text summaries of what a command did, for people at a terminal."""
 from __future__ import annotations
 
+from monitor.channel_state import ChannelState
 from monitor.config import Config
 from monitor.config.models import Channel
 from monitor.digest import Digest
@@ -65,6 +66,15 @@ def describe_stories(stories: list[Story]) -> str:
             lines += [f"       also at {mirror}" for mirror in article.mirrors]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def describe_channels(states: list[ChannelState]) -> str:
+    lines = [f"{'CHANNEL':24} {'KIND':9} {'STATE':9} {'WAITING':>7}  WHY DISABLED"]
+    for state in states:
+        status = "disabled" if state.disabled_at else "active"
+        why = f"{state.reason} (since {state.disabled_at})" if state.disabled_at else ""
+        lines.append(f"{state.name[:24]:24} {state.kind:9} {status:9} {state.pending:>7}  {why}".rstrip())
+    return "\n".join(lines)
 
 
 def describe_sources(rows: list[dict]) -> str:

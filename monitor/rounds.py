@@ -49,7 +49,7 @@ async def run_round(config: Config, store: Store, matcher: Matcher, with_digest:
     validators = load_validators(store, [url for spec in specs for url in spec.urls])
     result = await crawl(specs, crawl_settings.policy(), lambda url: is_known(store, url), validators)
     rounds = summarise({source.name: source.kind for source in enabled}, result.outcomes)
-    record(store, rounds)
+    notices = record(store, rounds, config.monitor.health.source_alert_after)
     fresh = list(_within_horizon(result.articles, new_sources, crawl_settings.first_crawl_max_age))
     ingested = ingest(store, matcher, fresh, config.monitor.channels, config.monitor.stories)
     save_validators(store, result.outcomes)
@@ -57,21 +57,23 @@ async def run_round(config: Config, store: Store, matcher: Matcher, with_digest:
     report = RoundReport(sources=rounds, ingest=ingested, skipped_old=len(result.articles) - len(fresh),
                          known=sum(outcome.known for outcome in result.outcomes))
     purposes = ["alert", "digest"] if with_digest else ["alert"]
-    report.deliveries = await asyncio.to_thread(deliver, config, store, purposes)
+    report.deliveries = await asyncio.to_thread(deliver, config, store, purposes, notices=notices)
     return report
 
 
 def deliver(config: Config, store: Store, purposes: Iterable[str] = ("digest",),
-            channels: Sequence[Channel] | None = None) -> list[DeliveryReport]:
+            channels: Sequence[Channel] | None = None, notices: Sequence[str] = ()) -> list[DeliveryReport]:
     """Compose the channels' messages for these purposes, then send everything that is due.
 
-    Blocking (SMTP, HTTP): the daemon calls it in a worker thread.
+    Notices for the operators go out at once as an alert to the operator channels, whether
+    or not they take alerts of hits. Blocking (SMTP, HTTP): the daemon calls it in a worker thread.
     """
     channels = config.monitor.channels if channels is None else channels
     for channel in channels:
         for purpose in purposes:
-            if purpose == "digest" or channel.alerts:
-                compose(store, channel, config.monitor.zone_of(channel), purpose)
+            urgent_notices = notices if purpose == "alert" and channel.operator else ()
+            if purpose == "digest" or channel.alerts or urgent_notices:
+                compose(store, channel, config.monitor.zone_of(channel), purpose, notices=urgent_notices)
     return send_due(store, channels, config.secrets)
 
 

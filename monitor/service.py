@@ -4,7 +4,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from monitor import eventloop
+from monitor import channel_state, eventloop
+from monitor.channel_state import ChannelState
 from monitor.config import Config, ConfigError
 from monitor.config.models import Channel
 from monitor.digest import Digest
@@ -74,6 +75,16 @@ def explain_url(config: Config, url: str, rule: str | None) -> Explanation:
     article = eventloop.run(lambda: fetch_page(url, config.monitor.crawl.policy()))
     document = Document(article.title, article.body, article.source, article.country, article.language)
     return explain(compile_rules(config.rules), document, rule)
+
+
+def channel_states(config: Config, enable: str | None = None) -> list[ChannelState]:
+    """Every configured channel with its state and waiting hits; `enable` first switches one back on."""
+    with open_store(config) as store:
+        if enable is not None:
+            (chosen,) = _channels(config, enable)
+            if not channel_state.enable(store, chosen.name):
+                raise ConfigError([f"the channel {chosen.name} is not disabled; nothing to enable"])
+        return channel_state.states(store, config.monitor.channels)
 
 
 def source_health(config: Config) -> list[dict]:

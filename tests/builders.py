@@ -43,11 +43,11 @@ def demo_sources(base: str) -> list[dict]:
 
 
 def write_config(folder: Path, data_dir: Path, sources: list[dict], rules: dict | None = None,
-                 channels: list[dict] | None = None, **crawl: object) -> Path:
-    """A complete config folder whose database and digests live under data_dir."""
+                 channels: list[dict] | None = None, monitor: dict | None = None, **crawl: object) -> Path:
+    """A complete config folder whose database and digests live under data_dir; `monitor` adds top-level keys."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "rules").mkdir(exist_ok=True)
-    monitor = {
+    settings = {
         "database": str(data_dir / "dozor.sqlite3"),
         "timezone": "Asia/Almaty",
         "crawl": {
@@ -55,8 +55,9 @@ def write_config(folder: Path, data_dir: Path, sources: list[dict], rules: dict 
             "first_crawl_max_age": "36500d", **crawl,
         },
         "channels": channels or [{"name": "files", "kind": "file", "folder": str(data_dir / "digests")}],
+        **(monitor or {}),
     }
-    _dump(folder / "monitor.yaml", monitor)
+    _dump(folder / "monitor.yaml", settings)
     _dump(folder / "sources.yaml", {"sources": sources})
     _dump(folder / "rules" / "test.yaml", rules or TEST_RULES)
     return folder

@@ -71,10 +71,15 @@ def test_empty_body_is_not_a_success(site, tmp_path):
 def test_server_errors_then_recovery(site, tmp_path):
     site.override("/flaky.rss", 500, "text/plain", b"down")
     sources = [{"name": "flaky", "kind": "rss", "url": f"{site.base}/flaky.rss"}]
-    config = write_config(tmp_path / "config", tmp_path / "data", sources)
-    for expected_failures in (1, 2, 3):
+    operator = {"name": "ops", "kind": "file", "folder": str(tmp_path / "ops"), "operator": True}
+    config = write_config(tmp_path / "config", tmp_path / "data", sources, channels=[operator],
+                          monitor={"health": {"source_alert_after": 3}})
+    for expected_failures, expected_alerts in ((1, 0), (2, 0), (3, 1)):
         assert run_dozor("once", "--config", str(config)).returncode == 0
         assert _health(tmp_path)["flaky"]["consecutive_failures"] == expected_failures
+        assert len(list((tmp_path / "ops").glob("alert-*.txt"))) == expected_alerts
+    (alert,) = (tmp_path / "ops").glob("alert-*.txt")
+    assert "Source flaky has failed 3 rounds in a row (http_5xx" in alert.read_text(encoding="utf-8")
     site.overrides["/flaky.rss"] = (200, "application/rss+xml", (DEMO_SITE / "feeds/central-asia.rss").read_bytes())
 
     fourth = run_dozor("-v", "once", "--config", str(config))
@@ -83,6 +88,7 @@ def test_server_errors_then_recovery(site, tmp_path):
     assert health["consecutive_failures"] == 0 and health["last_items"] == 6, fourth.stderr[-2000:]
     assert fourth.stderr.count("source flaky recovered after 3 failed rounds") == 1
     assert "new: 6" in fourth.stdout
+    assert len(list((tmp_path / "ops").glob("alert-*.txt"))) == 1, "one health alert, none again as it recovers"
 
 
 def test_loopback_source_is_refused_at_load_unless_allowed(site, tmp_path):

@@ -145,9 +145,12 @@ class RetentionSettings(Strict):
 
 
 class HealthSettings(Strict):
-    """The daemon's /healthz and /metrics, served on 127.0.0.1 only; off until a port is set."""
+    """The daemon's /healthz and /metrics, served on 127.0.0.1 only (off until a port is set),
+    and when a failing source is reported to the operator channels."""
 
     port: int | None = Field(None, ge=1, le=65535)
+    source_alert_after: int = Field(5, ge=0)
+    """Consecutive failed rounds after which a source is reported once, at once; 0 never."""
 
 
 class LoggingSettings(Strict):

@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Literal
 
-from monitor.notify.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from monitor.notify.errors import DeliveryError, PermanentDeliveryError, RecipientRefused, TransientDeliveryError
 from monitor.render import RenderedDigest
 
 logger = logging.getLogger(__name__)
@@ -141,8 +141,8 @@ class EmailNotifier:
             return TransientDeliveryError(
                 f"The mail server {self.server} deferred every recipient ({replies}); the digest will be retried."
             )
-        return PermanentDeliveryError(
-            f"The mail server {self.server} refused every recipient ({replies}); check the recipient addresses."
+        return RecipientRefused(
+            f"The mail server {self.server} refused every recipient ({replies}); check the recipient addresses"
         )
 
     def _text(self, reply: bytes | str) -> str:

@@ -18,3 +18,7 @@ class TransientDeliveryError(DeliveryError):
 
 class PermanentDeliveryError(DeliveryError):
     """Retrying will not help until someone fixes the configuration or the recipient."""
+
+
+class RecipientRefused(PermanentDeliveryError):
+    """The recipient refuses every message (bot blocked, chat gone, every address refused): stop sending there."""

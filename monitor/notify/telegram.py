@@ -12,7 +12,7 @@ from functools import partial
 import httpx
 
 from monitor.digest import Digest, DigestGroup, DigestItem, Segment
-from monitor.notify.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from monitor.notify.errors import DeliveryError, PermanentDeliveryError, RecipientRefused, TransientDeliveryError
 from monitor.render import plain, safe_link
 
 logger = logging.getLogger(__name__)
@@ -323,9 +323,8 @@ class _Attempt:
         if status == 400 and "can't parse entities" in reply.lower():
             raise _HtmlRejected(f"Telegram could not parse the message ({reply}); report this digest as a bug.")
         if status == 403 or (status == 400 and "chat not found" in reply.lower()):
-            raise PermanentDeliveryError(
-                f"Telegram will not deliver to chat {chat} ({reply}); check the chat id, add or unblock the bot, "
-                "then enable the channel again."
+            raise RecipientRefused(
+                f"Telegram will not deliver to chat {chat} ({reply}); check the chat id, add or unblock the bot"
             )
         if status in (401, 404):
             raise PermanentDeliveryError(f"Telegram did not accept the bot token ({reply}); check the token and api_base.")
