@@ -1,6 +1,9 @@
 """Failure categories: one word per way a fetch can end badly, shared by logs, health and tests."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -42,6 +45,23 @@ def categorize(failure: Failure) -> tuple[str, str, int | None]:
     if "SSL" in text or "TLS" in text or "certificate" in text:
         return "tls", text, None
     return "connect", text, None
+
+
+def retry_after(failure: Failure, now: datetime | None = None) -> float | None:
+    """The wait a refused request's Retry-After header asks for, in seconds (delta or HTTP date); None if none."""
+    error = failure.value
+    if not isinstance(error, HttpError) or error.response.status not in (429, 503):
+        return None
+    value = error.response.headers.get(b"Retry-After", b"").decode("latin-1").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max((when - (now or datetime.now(timezone.utc))).total_seconds(), 0.0)
 
 
 def _ignored(message: str) -> str:

@@ -62,5 +62,8 @@ class FetchOutcome:
     """Entries or links skipped because their article is already stored."""
 
     validators: Validators | None = None
+    retry_after: float | None = None
+    """Seconds a 429 or 503 asked us to wait before the next request to its host (Retry-After)."""
+
     articles: tuple[Article, ...] = ()
     """Articles read from this response: one record per response keeps Scrapy's item path cheap."""

@@ -27,6 +27,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from monitor.analyst.telegram_feedback import button_channels, poll_feedback
 from monitor.config import Config, ConfigError, load_config
 from monitor.health_server import DaemonStatus, HealthServer
+from monitor.host_holds import held_sources
 from monitor.logs import configure_logging, round_context
 from monitor.metrics import Metrics
 from monitor.outbox import compose, send_due
@@ -198,8 +199,10 @@ class Daemon:
         health = {row[0]: row[1:] for row in self.store.db.execute(
             "SELECT name, last_attempt, consecutive_failures FROM sources")}
         due = []
-        for source in self.state.config.sources.sources:
-            if not source.enabled:
+        sources = self.state.config.sources.sources
+        held = held_sources(self.store, sources, now)
+        for source in sources:
+            if not source.enabled or source.name in held:
                 continue
             last_attempt, failures = health.get(source.name, (None, 0))
             when = next_crawl(source.name, timedelta(seconds=source.interval),

@@ -69,6 +69,10 @@ def record(store: Store, rounds: Iterable[SourceRound], alert_after: int = 0) ->
                 row |= {"last_success": now, "consecutive_failures": 0}
                 if failures_before:
                     log.info("source %s recovered after %d failed rounds", entry.name, failures_before)
+            elif entry.category == "throttled":
+                row |= {"last_error": entry.reason, "last_error_category": entry.category,
+                        "consecutive_failures": failures_before}
+                log.warning("source %s throttled by its site: %s; not counted as a failure", entry.name, entry.reason)
             else:
                 row |= {
                     "last_error": entry.reason or "no response",

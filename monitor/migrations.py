@@ -119,6 +119,11 @@ def _v8_disabled_channels(db: sqlite_utils.Database) -> None:
     db["disabled_channels"].create({"channel": str, "reason": str, "disabled_at": str}, pk="channel")
 
 
+def _v9_host_holds(db: sqlite_utils.Database) -> None:
+    """Hosts that asked for a pause with Retry-After, and until when."""
+    db["host_holds"].create({"host": str, "until": str}, pk="host")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "sources, articles, hits, deliveries, full-text index", _v1_core),
     (2, "validators for conditional GET", _v2_http_cache),
@@ -128,6 +133,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (6, "digest periods handled per channel", _v6_digest_periods),
     (7, "Telegram update offsets for feedback buttons", _v7_telegram_offsets),
     (8, "channels disabled after their recipient refused", _v8_disabled_channels),
+    (9, "hosts held after Retry-After", _v9_host_holds),
 ]
 
 

@@ -23,6 +23,7 @@ def describe_round(report: RoundReport, config: Config) -> str:
     if report.skipped_old:
         lines.append(f"  skipped {report.skipped_old} items older than the first-crawl horizon")
     lines += [f"  failed: {source.name} ({source.category}): {source.reason}" for source in failed]
+    lines += [f"  waiting: {name} until {until} (its site asked for a pause)" for name, until in report.held.items()]
     lines.append(describe_deliveries(report.deliveries))
     lines.append(f"Database: {config.monitor.database}")
     return "\n".join(lines)
@@ -83,6 +84,8 @@ def describe_sources(rows: list[dict]) -> str:
         failures = row.get("consecutive_failures") or 0
         if not row["enabled"]:
             state = "disabled"
+        elif row.get("held_until"):
+            state = "waiting"
         elif row.get("last_attempt") is None:
             state = "never run"
         else:
@@ -90,5 +93,7 @@ def describe_sources(rows: list[dict]) -> str:
         detail = row.get("last_success") or "-"
         if failures:
             detail = f"{row.get('last_error_category')}: {row.get('last_error')}"
+        if row.get("held_until"):
+            detail = f"its site asked for a pause until {row['held_until']}"
         lines.append(f"{row['name'][:32]:32} {row['kind']:8} {state:10} {failures:>5}  {detail}")
     return "\n".join(lines)

@@ -13,6 +13,7 @@ from monitor.config import Config
 from monitor.config.models import Channel, Source
 from monitor.crawl import crawl
 from monitor.health import SourceRound, record, summarise
+from monitor.host_holds import hold_hosts, held_sources
 from monitor.http_cache import load_validators, save_validators
 from monitor.ingest import IngestResult, ingest, is_known
 from monitor.outbox import DeliveryReport, compose, send_due
@@ -32,6 +33,8 @@ class RoundReport:
     """Articles the sources listed that were already stored, so not fetched again."""
 
     deliveries: list[DeliveryReport] = field(default_factory=list)
+    held: dict[str, str] = field(default_factory=dict)
+    """Sources not asked this round because their site asked for a pause: name -> until when."""
 
     @property
     def fetched(self) -> int:
@@ -44,18 +47,23 @@ async def run_round(config: Config, store: Store, matcher: Matcher, with_digest:
     and the rest carry on."""
     crawl_settings = config.monitor.crawl
     enabled = [source for source in (config.sources.sources if sources is None else sources) if source.enabled]
+    held = held_sources(store, enabled, datetime.now(timezone.utc))
+    for name, until in held.items():
+        log.info("source %s waits until %s: its site asked for a pause (Retry-After)", name, until)
+    enabled = [source for source in enabled if source.name not in held]
     new_sources = _never_fetched(store, enabled)
     specs = [source.spec(crawl_settings.timeout) for source in enabled]
     validators = load_validators(store, [url for spec in specs for url in spec.urls])
     result = await crawl(specs, crawl_settings.policy(), lambda url: is_known(store, url), validators)
     rounds = summarise({source.name: source.kind for source in enabled}, result.outcomes)
     notices = record(store, rounds, config.monitor.health.source_alert_after)
+    hold_hosts(store, result.outcomes, crawl_settings.max_retry_after, datetime.now(timezone.utc))
     fresh = list(_within_horizon(result.articles, new_sources, crawl_settings.first_crawl_max_age))
     ingested = ingest(store, matcher, fresh, config.monitor.channels, config.monitor.stories)
     save_validators(store, result.outcomes)
     prune_bodies(store, timedelta(seconds=config.monitor.retention.prune_bodies_after))
     report = RoundReport(sources=rounds, ingest=ingested, skipped_old=len(result.articles) - len(fresh),
-                         known=sum(outcome.known for outcome in result.outcomes))
+                         known=sum(outcome.known for outcome in result.outcomes), held=held)
     purposes = ["alert", "digest"] if with_digest else ["alert"]
     report.deliveries = await asyncio.to_thread(deliver, config, store, purposes, notices=notices)
     return report

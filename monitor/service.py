@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from datetime import datetime, timezone
 
 from monitor import channel_state, eventloop
 from monitor.channel_state import ChannelState
 from monitor.config import Config, ConfigError
 from monitor.config.models import Channel
 from monitor.digest import Digest
+from monitor.host_holds import held_sources
 from monitor.outbox import DeliveryReport, preview
 from monitor.rounds import RoundReport, deliver, run_round
 from monitor.rules.engine import compile_rules
@@ -91,7 +93,9 @@ def source_health(config: Config) -> list[dict]:
     """Every configured source with its stored health (never-fetched sources included)."""
     with open_store(config) as store:
         stored = {row["name"]: row for row in store.db.query("SELECT * FROM sources")}
+        held = held_sources(store, config.sources.sources, datetime.now(timezone.utc))
     return [
-        {"name": source.name, "kind": source.kind, "enabled": source.enabled, **stored.get(source.name, {})}
+        {"name": source.name, "kind": source.kind, "enabled": source.enabled, **stored.get(source.name, {}),
+         "held_until": held.get(source.name)}
         for source in config.sources.sources
     ]

@@ -56,6 +56,22 @@ def test_robots_txt_disallow_is_obeyed(site, tmp_path):
     assert site.hits["/private/feed.rss"] == 0
 
 
+def test_robots_txt_disallow_is_logged_once_per_source_and_round(site, tmp_path):
+    site.override("/robots.txt", 200, "text/plain", b"User-agent: *\nDisallow: /private/\n")
+    sources = [{"name": "two-feeds", "kind": "rss", "urls": [f"{site.base}/private/a.rss", f"{site.base}/private/b.rss"]},
+               {"name": "listing", "kind": "html", "url": f"{site.base}/private/list.html", "listing": {"links": "a"}}]
+    config = write_config(tmp_path / "config", tmp_path / "data", sources)
+
+    for _ in range(2):
+        result = run_dozor("-v", "once", "--config", str(config))
+        robots_lines = [line for line in result.stderr.splitlines() if "robots" in line.lower()]
+        assert [line.split("dozor.health: ")[1] for line in robots_lines] == [
+            "source two-feeds failed (robots): Forbidden by robots.txt",
+            "source listing failed (robots): Forbidden by robots.txt",
+        ], result.stderr[-2000:]
+    assert site.hits["/private/a.rss"] == site.hits["/private/b.rss"] == site.hits["/private/list.html"] == 0
+
+
 def test_login_page_served_as_a_feed_is_not_a_success(site, tmp_path):
     site.override("/feed.rss", 200, "text/html", b"<!DOCTYPE html><html><body><form action='/login'>Sign in</form></body></html>")
     _, health = _round(site, tmp_path, {"url": f"{site.base}/feed.rss"})

@@ -103,7 +103,7 @@ def test_every_hostile_source_fails_once_in_its_own_category(hostile):
     categories = {name: (row["last_error_category"], row["consecutive_failures"])
                   for name, row in hostile["health"].items() if name != "good"}
     assert categories == {
-        "throttled": ("throttled", 1), "down": ("http_5xx", 1), "drip": ("timeout", 1), "refused": ("connect", 1),
+        "throttled": ("throttled", 0), "down": ("http_5xx", 1), "drip": ("timeout", 1), "refused": ("connect", 1),
         "endless": ("too_large", 1), "gzip-bomb": ("too_large", 1), "brotli-bomb": ("too_large", 1),
         "huge": ("too_large", 1), "loop": ("redirect", 1), "self-signed": ("tls", 1),
         "robots-down": ("robots", 1), "robots-slow": ("robots", 1),

@@ -12,7 +12,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.encoding import decode
-from crawler.errors import categorize
+from crawler.errors import categorize, retry_after
 from crawler.extract import Selectors, extract_article
 from crawler.items import Article, FetchOutcome, SourceSpec, Validators
 
@@ -132,7 +132,7 @@ class SourceSpider(scrapy.Spider):
         category, reason, status = categorize(failure)
         yield FetchOutcome(
             source=request.meta["source"].name, url=request.url, ok=False,
-            status=status, category=category, reason=reason,
+            status=status, category=category, reason=reason, retry_after=retry_after(failure),
         )
 
     @staticmethod

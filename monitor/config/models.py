@@ -32,6 +32,8 @@ class CrawlSettings(Strict):
     autothrottle: bool = True
     allow_private_addresses: bool = False
     first_crawl_max_age: Duration = 7 * 86400.0
+    max_retry_after: Duration = 3600.0
+    """The longest a host's Retry-After may keep us away from it."""
 
     def policy(self) -> CrawlPolicy:
         return CrawlPolicy(
