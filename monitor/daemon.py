@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -147,7 +148,12 @@ class Daemon:
                         await job()
                 else:
                     await job()
+            except sqlite3.OperationalError as error:
+                self.metrics.job_failures.labels(job.__name__).inc()
+                log.error("job %s failed on the database (%s): its transaction was rolled back, nothing half-written "
+                          "is kept; it runs again on the next tick", job.__name__, error)
             except Exception:
+                self.metrics.job_failures.labels(job.__name__).inc()
                 log.exception("job %s failed; it runs again on the next tick", job.__name__)
             finally:
                 self.state.running.discard(task)

@@ -31,6 +31,8 @@ class Metrics:
                                   ["channel", "status"], registry=self.registry)
         self.skipped = Counter("dozor_jobs_skipped", "Ticks skipped because the job's previous run was still going.",
                                ["job"], registry=self.registry)
+        self.job_failures = Counter("dozor_job_failures", "Scheduler jobs that ended in an error (a locked or full "
+                                    "database, say); each runs again on its next tick.", ["job"], registry=self.registry)
         self.feedback = Counter("dozor_feedback_verdicts", "Hits marked with the Telegram verdict buttons.",
                                 registry=self.registry)
         self.round_seconds = Histogram("dozor_round_duration_seconds", "Wall time of one crawl round.",
