@@ -30,6 +30,9 @@ def setup_logging(verbose: bool) -> None:
     """The CLI's logging: text on stderr, WARNING (DEBUG with -v), Scrapy quieter, secrets redacted."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format=TEXT_FORMAT)
     logging.getLogger("scrapy").setLevel(logging.WARNING if verbose else logging.ERROR)
+    # A robots.txt that cannot be downloaded is logged there with a traceback; the source's own
+    # request then fails in its category and is logged once by dozor.health, in a sentence.
+    logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
     logging.captureWarnings(True)
     configure_logging("text", ())
 

@@ -25,7 +25,7 @@ from crawler.middlewares import AddressGuardMiddleware
 from crawler.settings import CrawlPolicy, scrapy_settings
 from monitor.config import ConfigError, load_config
 from tests.builders import DEMO_SITE, write_config
-from tests.conftest import PROXY_VARIABLES, ROOT, SECRET_PREFIXES
+from tests.conftest import PROXY_VARIABLES, ROOT, SECRET_PREFIXES, run_dozor
 from tests.fakes.faultserver import FaultServer
 from tests.fakes.smtp import free_port, self_signed_tls
 
@@ -128,6 +128,19 @@ def test_slow_drip_is_cut_at_the_timeout_and_the_round_keeps_its_budget(hostile)
 
 def test_refused_connection_is_category_connect(hostile):
     assert hostile["health"]["refused"]["last_error"].startswith("Connection was refused")
+
+
+def test_refused_connection_is_retried_as_configured_and_logged_without_a_traceback(tmp_path):
+    url = f"http://127.0.0.1:{free_port()}/feed.rss"
+    config = write_config(tmp_path / "config", tmp_path / "data", [{"name": "refused", "kind": "rss", "url": url}],
+                          retries=2)
+
+    result = run_dozor("-v", "once", "--config", str(config))
+
+    assert result.returncode == 0
+    assert result.stderr.count(f"Gave up retrying <GET {url}> (failed 3 times)") == 1
+    assert "source refused failed (connect): Connection was refused" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_unresolvable_host_is_category_dns():
