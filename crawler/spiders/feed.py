@@ -68,8 +68,9 @@ def entry_url(feed_url: str, source: str, entry: FeedEntry) -> str:
     for candidate in (entry.link, entry.guid if entry.guid.lower().startswith(("http://", "https://")) else ""):
         if not candidate:
             continue
+        absolute = candidate.startswith(("http://", "https://"))
         try:
-            return _usable(urljoin(feed_url, candidate))
+            return _usable(candidate if absolute else urljoin(feed_url, candidate))
         except ValueError:  # "http://[broken" and the like: one bad link must not sink the feed
             log.warning("source %s: entry %r has an unusable link %r", source, entry.title[:80], candidate[:200])
     key = hashlib.sha1(f"{source}\n{entry.guid or entry.title}".encode()).hexdigest()[:16]
