@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 
 
-
-def fingerprint_of(tokens: list[str]) -> str:
-    """A hash of a text's normalised words (monitor.text.normalised_words): markup, case and spacing do not count."""
-    return hashlib.sha1(" ".join(tokens).encode("utf-8")).hexdigest()
+def fingerprint_of(normalised: str) -> str:
+    """A hash of a text's normalised words (monitor.text.normalised_text): markup, case and spacing do not count."""
+    return hashlib.sha1(normalised.encode("utf-8")).hexdigest()

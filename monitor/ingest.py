@@ -15,7 +15,7 @@ from monitor.rules.engine import Document, Matcher, RuleHit
 from monitor.rules.model import SEVERITY_RANK
 from monitor.similarity import signature, to_bytes
 from monitor.store import Store, utc_now
-from monitor.text import normalised_words
+from monitor.text import normalised_text
 from monitor.story_index import Indexed, StoryIndex
 from monitor.urls import canonical_url
 
@@ -77,13 +77,13 @@ def ingest(store: Store, matcher: Matcher, articles: Iterable[Article], channels
 def _ingest_one(db, index: StoryIndex, matcher: Matcher, article: Article, channels: Sequence[Channel],
                 result: IngestResult) -> None:
     canonical = canonical_url(article.url)
-    tokens = normalised_words(f"{article.title}\n{article.body}")
-    fingerprint = fingerprint_of(tokens)
+    normalised = normalised_text(f"{article.title}\n{article.body}")
+    fingerprint = fingerprint_of(normalised)
     if _already_stored(db, canonical, fingerprint):
         return
     published = _utc(article.published)
     seen_at = published or datetime.now(timezone.utc)
-    minhash = signature(tokens)
+    minhash = signature(normalised)
     story_id = index.story_for(minhash, article.title, seen_at)
     if story_id is None:
         story_id = _insert(db, "stories", {"title": article.title, "first_seen": seen_at.isoformat(),
@@ -96,6 +96,8 @@ def _ingest_one(db, index: StoryIndex, matcher: Matcher, article: Article, chann
                                "title": article.title, "minhash": to_bytes(minhash)})
     index.add(article_id, Indexed(story_id, article.title, seen_at, minhash))
     result.new += 1
+    if not matcher.rules:
+        return  # no enabled rule: nothing to tokenise for
     hits = matcher.match(Document(article.title, article.body, article.source, article.country, article.language))
     if hits:
         result.matched += 1
@@ -133,7 +135,8 @@ def _insert(db, table: str, row: dict) -> int:
 
 def _insert_article(db, article: Article, canonical: str, fingerprint: str, story_id: int,
                     published: datetime | None) -> int:
-    return _insert(
+    """The article and its full-text index row (no insert trigger: see migration 10)."""
+    article_id = _insert(
         db, "articles", {
             "url": article.url,
             "canonical_url": canonical,
@@ -148,6 +151,9 @@ def _insert_article(db, article: Article, canonical: str, fingerprint: str, stor
             "story_id": story_id,
         },
     )
+    db.conn.execute("INSERT INTO articles_fts (rowid, title, body) VALUES (?, ?, ?)",
+                    [article_id, article.title, article.body])
+    return article_id
 
 
 def _insert_hit(db, article_id: int, hit: RuleHit) -> int:

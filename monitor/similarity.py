@@ -1,4 +1,4 @@
-"""Near-duplicate detection for stories: MinHash over word shingles (datasketch), pure functions.
+"""Near-duplicate detection for stories: MinHash (datasketch) over word shingles, pure functions.
 
 One story is one event however many outlets reprint it. Reprints rewrite the
 lead, add a paragraph or change the headline, but keep most three-word runs of
@@ -7,30 +7,44 @@ different events on the same topic share few shingles.
 """
 from __future__ import annotations
 
+import hashlib
 import re
-import zlib
 from collections.abc import Sequence
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash
-
 
 NUM_PERM = 64
 SHINGLE = 3
 _NUMBER = re.compile(r"\d+")
 
 
-def shingle_hashes(tokens: list[str]) -> list[int]:
-    """32-bit hashes of the three-word runs of a text's normalised words."""
-    if len(tokens) < SHINGLE:
-        tokens += [""] * (SHINGLE - len(tokens))
-    return list({zlib.crc32(" ".join(run).encode("utf-8")) for run in zip(*(tokens[i:] for i in range(SHINGLE)))})
+def shingle_hashes(text: str) -> np.ndarray:
+    """32-bit hashes of the three-word runs of a normalised text (monitor.text.normalised_text).
+
+    Each run is hashed as a polynomial over its characters, spaces included, and all runs
+    at once from prefix sums: a few numpy passes over the text instead of a Python call
+    per run. A text of fewer than three words is one run. Repeated runs are not removed:
+    they do not change a minimum.
+    """
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    length = len(points)
+    powers, inverses = _powers(length)
+    prefix = np.zeros(length + 1, dtype=np.uint64)
+    np.cumsum(points * powers, out=prefix[1:])
+    spaces = np.flatnonzero(points == ord(" "))
+    if len(spaces) < SHINGLE - 1:
+        starts, ends = np.zeros(1, dtype=np.intp), np.full(1, length)
+    else:
+        starts = np.concatenate(([0], spaces[: 1 - SHINGLE] + 1))
+        ends = np.concatenate((spaces[SHINGLE - 1:], [length]))
+    return _mixed((prefix[ends] - prefix[starts]) * inverses[starts]) >> np.uint64(32)
 
 
-def signature(tokens: list[str]) -> LeanMinHash:
-    """A compact MinHash of normalised words; crc32 values are already hashes, so they pass through as they are."""
+def signature(text: str) -> LeanMinHash:
+    """A compact MinHash of a normalised text's shingles; their hashes pass through as they are."""
     minhash = MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=_PERMUTATIONS, scheme=_SCHEME)
-    minhash.update_batch(shingle_hashes(tokens))
+    minhash.update_batch(shingle_hashes(text).tolist())
     return LeanMinHash(minhash)
 
 
@@ -43,6 +57,35 @@ def from_bytes(data: bytes) -> LeanMinHash:
     return LeanMinHash(seed=1, hashvalues=np.frombuffer(data, dtype=np.uint64), scheme=_SCHEME)
 
 
+def _mixed(values: np.ndarray) -> np.ndarray:
+    """The 64-bit finaliser of MurmurHash3: spreads a polynomial hash's entropy into the top bits."""
+    values ^= values >> np.uint64(33)
+    values *= _MIX[0]
+    values ^= values >> np.uint64(33)
+    values *= _MIX[1]
+    values ^= values >> np.uint64(33)
+    return values
+
+
+def _powers(length: int) -> tuple[np.ndarray, np.ndarray]:
+    """BASE**i and BASE**-i modulo 2**64 for i < length, from a table for texts of usual length."""
+    if length <= len(_POWERS):
+        return _POWERS[:length], _INVERSES[: length + 1]
+    return _power_table(length), _power_table(length + 1, _INVERSE_BASE)
+
+
+def _power_table(length: int, base: int | None = None) -> np.ndarray:
+    table = np.full(length, _BASE if base is None else base, dtype=np.uint64)
+    table[0] = 1
+    return np.cumprod(table)
+
+
+_BASE = int.from_bytes(hashlib.sha256(b"dozor base 0").digest()[:8], "little") | 1
+"""A fixed odd multiplier: stored signatures depend on it, so it must not change with a library release."""
+_INVERSE_BASE = pow(_BASE, -1, 2 ** 64)
+_POWERS = _power_table(1 << 16)
+_INVERSES = _power_table((1 << 16) + 1, _INVERSE_BASE)
+_MIX = np.array([0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53], dtype=np.uint64)
 _SCHEME = MinHash(num_perm=1).scheme
 _PERMUTATIONS = MinHash(num_perm=NUM_PERM).permutations  # the same for every signature: computed once
 

@@ -38,15 +38,20 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
-        """BEGIN IMMEDIATE: take the write lock up front so a reader can never deadlock us."""
+        """BEGIN IMMEDIATE: take the write lock up front so a reader can never deadlock us.
+
+        A full disk or an I/O error may already have rolled the transaction back (SQLite
+        does so by itself), and with a large full-text batch it may strike at COMMIT.
+        """
         conn = self.db.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
 
     def schema_version(self) -> int:
         return self.db.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
+
 _APOSTROPHE_CHARS = "'ʻʼ‘’`"
 _INVISIBLE_CHARS = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _MARKS = "\u0300-\u036f\u0483-\u0489"
@@ -102,3 +104,43 @@ def normalised_words(text: str) -> list[str]:
 
 
 _STRIPPED = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_STRIP)) + "]")
+
+
+def normalised_text(text: str) -> str:
+    """`normalised_words(text)` joined by single spaces, built without a list of words.
+
+    Dedup hashes the whole folded text (fingerprint, shingles). On long Cyrillic
+    texts a regular expression spends most of its time deciding, character by
+    character, what belongs to a word; a look-up table in numpy does it for the
+    whole text at once. After folding, no apostrophe or invisible character is
+    left, so a word is simply a run of word characters.
+    """
+    plain = unicodedata.normalize("NFC", _STRIPPED.sub("", _folded(text)))
+    points = np.frombuffer(plain.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    inside = _is_word_character(points)
+    keep = inside.copy()
+    keep[1:] |= inside[:-1]  # every word character, and the first separator after a word
+    joined = np.where(inside, points, np.uint32(ord(" ")))[keep]
+    return joined.tobytes().decode("utf-32-le").rstrip(" ")
+
+
+_WORD_CHARACTER = re.compile(rf"[\w{_MARKS}]")
+
+
+def _basic_plane_word_characters() -> np.ndarray:
+    """Which of the first 65,536 code points a word is made of, by one substitution over all of them."""
+    plane = "".join(map(chr, range(0x10000)))
+    marked = re.sub(rf"[^\w{_MARKS}]", "\0", plane)
+    return np.frombuffer(marked.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) != 0
+
+
+_BASIC_PLANE_WORD = _basic_plane_word_characters()
+
+
+def _is_word_character(points: np.ndarray) -> np.ndarray:
+    """A table look-up for the basic plane; the rare code points above it are asked one by one."""
+    inside = _BASIC_PLANE_WORD[np.minimum(points, 0xFFFF)]
+    for position in np.flatnonzero(points > 0xFFFF):
+        inside[position] = _WORD_CHARACTER.match(chr(points[position])) is not None
+    return inside
+
