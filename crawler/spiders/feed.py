@@ -78,7 +78,13 @@ def entry_url(feed_url: str, source: str, entry: FeedEntry) -> str:
 
 
 def _usable(url: str) -> str:
-    """The URL when it can be taken apart (host and port included); ValueError when it cannot."""
-    parts = urlsplit(url)
-    parts.port  # raises ValueError for a port that is not a number in range
+    """The URL when it can be taken apart (host and port included); ValueError when it cannot.
+
+    An http(s) URL whose host has no port and no brackets cannot fail, and most links are
+    such: they skip the full parse.
+    """
+    scheme, _, rest = url.partition("://")
+    if scheme in ("http", "https") and not any(mark in rest.partition("/")[0] for mark in ":[]"):
+        return url
+    urlsplit(url).port  # raises ValueError for a port that is not a number in range, or a broken IPv6 host
     return url
