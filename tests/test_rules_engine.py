@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from monitor.rules.cache import RecentSet
 from monitor.rules.engine import Document, Evidence, Matcher, compile_rules
 from monitor.rules.model import RuleFile, RulePack
 
@@ -313,3 +314,19 @@ def test_the_word_cache_stays_within_its_limit() -> None:
 
 def test_one_letter_prefixes_still_work() -> None:
     assert fired(term_matcher("x*"), "Xorazm") == ["r"]
+
+
+def test_evidence_offsets_survive_uneven_whitespace_and_words_joined_by_hyphens() -> None:
+    matcher = term_matcher("Сирия", "аль-Хол")
+    body = "\n\n  Лагерь\tаль-Хол —  на\u00a0северо-востоке\r\n\r\nСирии "
+    [hit] = matcher.match(Document("", body))
+    assert [(item.text, body[item.start:item.end]) for item in hit.evidence] == [("аль-Хол", "аль-Хол"), ("Сирии", "Сирии")]
+
+
+def test_recent_chunks_in_steady_use_are_kept_while_the_set_stays_bounded() -> None:
+    recent = RecentSet(10)
+    recent.add("steady")
+    for index in range(100):
+        assert recent.unknown({"steady", f"new{index}"}) == {f"new{index}"}
+        recent.add(f"new{index}")
+    assert len(recent) <= 10

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import islice
+from itertools import accumulate, islice
 
 from monitor.rules.clauses import (
     AllNode,
@@ -23,12 +22,13 @@ from monitor.rules.clauses import (
     Occurrence,
     TermNode,
 )
-from monitor.rules.lexicon import DEFAULT_CACHE_WORDS, Lexicon, Place
+from monitor.rules.lexicon import DEFAULT_CACHE_WORDS, Findings, Lexicon
 from monitor.rules.model import Clause, Rule, RulePack, Term, clause_items, clause_kind
 from monitor.text import WORD
 
 FIELDS = ("title", "body")
 _SENTENCE_END = re.compile(r"[.!?…]+(?=[\s\"»”’)\]]|$)|\n")
+_GAPS = re.compile(r"\s\s+")
 
 
 @dataclass(frozen=True)
@@ -84,22 +84,46 @@ class CompiledRule:
 
 
 class DocumentContext:
-    """One document as the clauses see it: terms found, and token offsets and sentences on demand."""
+    """One document as the clauses see it: terms found, and the offsets and sentences of their words on demand."""
 
-    def __init__(self, texts: tuple[str, str], found: dict[int, list[Place]]) -> None:
-        self.texts, self.found = texts, found
+    def __init__(self, texts: tuple[str, str], findings: Findings) -> None:
+        self.texts, self.found = texts, findings.terms
         self.fields: frozenset[int] = frozenset(range(len(FIELDS)))
-        self._spans: dict[int, list[tuple[int, int]]] = {}
-        self._readers: dict[int, Iterator[re.Match[str]]] = {}
+        self._findings = findings
+        self._spans: dict[tuple[int, int], tuple[int, int]] = {}
+        self._chunk_ends: dict[int, list[int]] = {}
+        self._gaps: dict[int, list[tuple[int, int]]] = {}
         self._sentence_ends: dict[int, list[int]] = {}
 
     def span(self, field: int, token: int) -> tuple[int, int]:
-        """Character offsets of a token (the words `Lexicon.find` cut), found by reading the text only that far."""
-        spans = self._spans.setdefault(field, [])
-        if token >= len(spans):
-            reader = self._readers.setdefault(field, WORD.finditer(self.texts[field]))
-            spans.extend(found.span() for found in islice(reader, token + 1 - len(spans)))
-        return spans[token]
+        """Character offsets of a matched word (the words `Lexicon.find` cut), found within its chunk."""
+        if (field, token) not in self._spans:
+            chunk_index, word_index = self._findings.anchors[field, token]
+            start = self._chunk_start(field, chunk_index)
+            word = next(islice(WORD.finditer(self._findings.chunks[field][chunk_index]), word_index, None))
+            self._spans[field, token] = (start + word.start(), start + word.end())
+        return self._spans[field, token]
+
+    def _chunk_start(self, field: int, index: int) -> int:
+        """Where a chunk starts: the chunks before it, one whitespace character after each, plus every longer gap before it.
+
+        This reads the text once for its gaps of two or more whitespace
+        characters (none at all when every gap is one character), rather than
+        cutting it into words up to the chunk.
+        """
+        if field not in self._chunk_ends:
+            text, chunks = self.texts[field], self._findings.chunks[field]
+            ends = self._chunk_ends[field] = list(accumulate(map(len, chunks)))
+            lead = len(text) - len(text.lstrip())
+            self._gaps[field] = [(0, lead)] if lead else []
+            if ends[-1] + len(chunks) - 1 < len(text.strip()):
+                self._gaps[field] += [(gap.start(), gap.end() - gap.start() - 1) for gap in _GAPS.finditer(text, lead)]
+        position = (self._chunk_ends[field][index - 1] if index else 0) + index
+        for gap_start, extra in self._gaps[field]:
+            if gap_start > position:
+                break
+            position += extra
+        return position
 
     def sentence_of(self, field: int, token: int) -> int:
         if field not in self._sentence_ends:
@@ -131,6 +155,7 @@ class Matcher:
         self.compiled = {rule.id: self._compile_rule(rule) for rule in pack.rules}
         self.rules = [rule for rule in pack.rules if rule.enabled]
         self._active = [self.compiled[rule.id] for rule in self.rules]
+        self._unconditional = [compiled for compiled in self._active if compiled.necessary is None]
 
     def context(self, document: Document) -> DocumentContext:
         texts = (document.title, document.body)
@@ -140,7 +165,7 @@ class Matcher:
         context = self.context(document)
         present = context.found.keys()
         hits = []
-        for compiled in self._active:
+        for compiled in self._active if present else self._unconditional:
             if compiled.necessary is not None and present.isdisjoint(compiled.necessary):
                 continue
             if compiled.out_of_scope(document) is not None:

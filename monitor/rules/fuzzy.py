@@ -23,12 +23,14 @@ class FuzzyIndex:
     def __init__(self) -> None:
         self._by_variant: dict[str, int | tuple[int, ...]] = {}
         self._words: dict[int, tuple[str, int]] = {}
+        self._letters: set[str] = set()  # every character of every word
 
     def __bool__(self) -> bool:
         return bool(self._words)
 
     def add(self, word_id: int, key: str, threshold: int) -> None:
         self._words[word_id] = (key, threshold)
+        self._letters.update(key)
         for variant in set(variants(key)):
             known = self._by_variant.get(variant)
             if known is None:
@@ -42,8 +44,9 @@ class FuzzyIndex:
         """Ids of the words that one of `keys` (forms of one text word) is close enough to."""
         found: set[int] = set()
         for key in keys:
-            for variant in variants(key):
-                known = self._by_variant.get(variant)
+            if not self._may_be_near(key):
+                continue
+            for known in map(self._by_variant.get, variants(key)):
                 if known is None:
                     continue
                 for word_id in (known,) if isinstance(known, int) else known:
@@ -51,3 +54,13 @@ class FuzzyIndex:
                     if word_id not in found and ratio(key, word, score_cutoff=threshold):
                         found.add(word_id)
         return found
+
+    def _may_be_near(self, key: str) -> bool:
+        """False when `key` is surely not within one edit of any word: it has two characters no word has.
+
+        A shared deletion variant leaves out at most one character of `key`, so
+        every other character of it must occur in the word. Numbers usually fail
+        this at once (fuzzy term words seldom hold digits) and cost no look-ups.
+        """
+        letters = self._letters
+        return letters.issuperset(key) or sum(map(letters.__contains__, key)) >= len(key) - 1

@@ -37,17 +37,26 @@ class Morphology:
         self._english = Stemmer.Stemmer("english", 0)
 
     def forms(self, word: str) -> WordForms:
-        written = _INSIDE_WORDS.sub("", unicodedata.normalize("NFC", word))
-        folded = written.casefold()
+        written = written_form(word)
+        full, stem = self.folded_forms(written.casefold())
+        return WordForms(full, stem, capitals(written))
+
+    def folded_forms(self, folded: str) -> tuple[str, str]:
+        """The whole and stemmed skeletons of a case-folded written form: all of a word's forms but its capitals."""
         if is_cyrillic(folded):
             stem = self._russian.stemWord(folded.replace("ё", "е"))
         else:
             stem = self._english.stemWord(folded if folded.isascii() else normalise_word(folded))
         full = skeleton(folded)
-        return WordForms(full, full if stem == folded else skeleton(stem), _capitals(written))
+        return full, full if stem == folded else skeleton(stem)
 
 
-def _capitals(word: str) -> str | None:
+def written_form(word: str) -> str:
+    """A word as written, composed, without the apostrophes and invisible characters inside it."""
+    return _INSIDE_WORDS.sub("", unicodedata.normalize("NFC", word))
+
+
+def capitals(word: str) -> str | None:
     """The abbreviation a word is written as, if any: 'ИГИЛа' -> 'igil', "ISIS's" -> 'isis', 'Isis' -> None.
 
     Russian and Uzbek decline abbreviations with a lowercase ending (ИГИЛа,
