@@ -5,6 +5,7 @@ about as long as its slowest source); each test then checks one behaviour.
 """
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -141,6 +142,21 @@ def test_refused_connection_is_retried_as_configured_and_logged_without_a_traceb
     assert result.stderr.count(f"Gave up retrying <GET {url}> (failed 3 times)") == 1
     assert "source refused failed (connect): Connection was refused" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_nxdomain_is_retried_then_category_dns_and_the_round_goes_on():
+    """The real round with only the resolver replaced (tests.fakes.resolver): no DNS query leaves the machine."""
+    with FaultServer(DEMO_SITE) as site:
+        env = {key: value for key, value in os.environ.items()
+               if key not in PROXY_VARIABLES and not key.startswith(SECRET_PREFIXES)}
+        run = subprocess.run([sys.executable, "-m", "tests.fakes.resolver", "http://feed.nx.invalid/rss.xml",
+                              f"{site.base}/feeds/central-asia.rss"],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr[-2000:]
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+    outcomes = {source: (ok, category) for source, ok, category, _ in report["outcomes"]}
+    assert outcomes == {"source-0": (False, "dns"), "source-1": (True, "")}
+    assert report["lookups"] == {"feed.nx.invalid": 4}, "robots.txt and the feed, each tried twice (one retry)"
 
 
 def test_unresolvable_host_is_category_dns():
