@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from crawler.spiders.sitemap import SitemapSpider
 from crawler.spiders.telegram import TelegramSpider
 
 SPIDERS = (FeedSpider, HtmlSpider, SitemapSpider, TelegramSpider, PageSpider)
+ROUND_GC_THRESHOLD = 50_000
 log = logging.getLogger("dozor.crawl")
 
 
@@ -63,6 +66,21 @@ async def crawl(
         crawler = runner.create_crawler(spider)
         crawler.signals.connect(collect, signal=signals.item_scraped)
         tasks.append(runner.crawl(crawler, sources=mine, is_known=is_known, validators=validators))
-    await asyncio.gather(*tasks)
+    with _fewer_collections():
+        await asyncio.gather(*tasks)
     log.info("crawl finished: %d articles, %d fetch outcomes", len(result.articles), len(result.outcomes))
     return result
+
+
+@contextlib.contextmanager
+def _fewer_collections():
+    """A round keeps every article it reads until the round ends, and the cyclic garbage
+    collector, run every 700 allocations, walks them again and again: a sixth of a
+    round's CPU on 1,000 feeds. Collections are rarer while a round runs; nothing
+    leaks, they only happen later."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], ROUND_GC_THRESHOLD), *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
