@@ -24,6 +24,8 @@ def describe_round(report: RoundReport, config: Config) -> str:
         lines.append(f"  skipped {report.skipped_old} items older than the first-crawl horizon")
     lines += [f"  failed: {source.name} ({source.category}): {source.reason}" for source in failed]
     lines += [f"  waiting: {name} until {until} (its site asked for a pause)" for name, until in report.held.items()]
+    if report.verdicts:
+        lines.append(f"Verdicts from Telegram buttons: {report.verdicts}")
     lines.append(describe_deliveries(report.deliveries))
     lines.append(f"Database: {config.monitor.database}")
     return "\n".join(lines)

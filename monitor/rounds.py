@@ -36,6 +36,9 @@ class RoundReport:
     held: dict[str, str] = field(default_factory=dict)
     """Sources not asked this round because their site asked for a pause: name -> until when."""
 
+    verdicts: int = 0
+    """Hits marked with Telegram buttons, read before the round by `once` (the daemon reads them in a job of its own)."""
+
     @property
     def fetched(self) -> int:
         return sum(1 for source in self.sources if source.ok)

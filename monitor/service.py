@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 
 from monitor import channel_state, eventloop
+from monitor.analyst.telegram_feedback import poll_feedback
 from monitor.channel_state import ChannelState
 from monitor.config import Config, ConfigError
 from monitor.config.models import Channel
@@ -30,10 +31,14 @@ def open_store(config: Config) -> Iterator[Store]:
 
 
 def run_once(config: Config, with_digest: bool = False) -> RoundReport:
-    """One round over the configured sources, on a fresh event loop."""
+    """The Telegram verdict buttons pressed since the last run, then one round over the configured
+    sources, on a fresh event loop."""
     matcher = compile_rules(config.rules)
     with open_store(config) as store:
-        return eventloop.run(lambda: run_round(config, store, matcher, with_digest=with_digest))
+        verdicts = poll_feedback(store, config.monitor.channels, config.secrets).verdicts
+        report = eventloop.run(lambda: run_round(config, store, matcher, with_digest=with_digest))
+    report.verdicts = verdicts
+    return report
 
 
 def _channels(config: Config, name: str | None) -> list[Channel]:

@@ -64,7 +64,7 @@ def test_blocked_bot_disables_the_channel_until_enabled_and_loses_nothing(world,
     listed = run_dozor("channels", "--config", str(config))
 
     assert again.returncode == 0, again.stderr[-2000:]
-    assert len(telegram.requests) == 1, "a refusing recipient is not asked again"
+    assert len(telegram.calls("sendMessage")) == 1, "a refusing recipient is not asked again"
     assert _messages(tmp_path)["desk"][:2] == ("pending", 1)
     assert re.search(r"desk\s+telegram\s+disabled\s+\d+\s+Telegram will not deliver to chat", listed.stdout)
     operator_digests = sorted((tmp_path / "ops").glob("digest-*.txt"))

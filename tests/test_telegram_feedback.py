@@ -7,17 +7,20 @@ import sqlite3
 from datetime import UTC, datetime
 
 import pytest
+import yaml
 
+from monitor.analyst.archive import open_archive
 from monitor.analyst.telegram_feedback import poll_feedback
+from monitor.config import load_config
 from monitor.config.models import TelegramChannel
 from monitor.digest import Digest, DigestGroup, DigestItem, Segment
 from monitor.notify.telegram import read_verdict_button, telegram_messages, verdict_button
 from monitor.render import LABELS
 from tests.builders import DEMO_SITE, TEST_RULES, demo_sources, write_config
-from tests.conftest import wait_for
+from tests.conftest import run_dozor, wait_for
 from tests.fakes.faultserver import FaultServer
 from tests.fakes.telegram import FakeTelegram
-from tests.test_analyst_fixtures import TITLES, hit_ids
+from tests.test_analyst_fixtures import TITLES, fill_archive, hit_ids
 from tests.test_daemon import _start
 
 pytest_plugins = ["tests.test_analyst_fixtures"]
@@ -182,3 +185,29 @@ def test_the_daemon_sends_alerts_with_buttons_and_stores_a_press(tmp_path, monke
     assert stored == [(hit, "relevant", "telegram") for hit in sorted(pressed)]
     assert fake.answered[0]["text"] == "Marked relevant"
     assert "marked relevant by @analyst" in stderr and TOKEN not in stderr
+
+
+def test_once_reads_the_presses_before_its_round(analyst_config_dir):
+    with FakeTelegram(TOKEN) as fake:
+        monitor_file = analyst_config_dir / "monitor.yaml"
+        settings = yaml.safe_load(monitor_file.read_text(encoding="utf-8"))
+        settings["channels"].append({"name": "desk", "kind": "telegram", "chat_id": "-1001", "api_base": fake.api_base,
+                                     "timeout": "5s"})
+        monitor_file.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+        sources_file = analyst_config_dir / "sources.yaml"  # the archive's sources are not on this machine: no fetching
+        sources = yaml.safe_load(sources_file.read_text(encoding="utf-8"))
+        sources_file.write_text(yaml.safe_dump({"sources": [{**source, "enabled": False} for source in sources["sources"]]},
+                                               allow_unicode=True), encoding="utf-8")
+        config = load_config(analyst_config_dir)
+        fill_archive(config)
+        with open_archive(config.monitor.database) as store:
+            hit = hit_ids(store, "fighters")[TITLES[0]]
+        fake.delivered.append({"chat_id": "-1001", "text": "digest"})
+        fake.press(1, verdict_button("relevant", [hit]))
+
+        result = run_dozor("once", "--config", str(analyst_config_dir), env={"DOZOR_TELEGRAM_TOKEN": TOKEN})
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Verdicts from Telegram buttons: 1" in result.stdout
+    with sqlite3.connect(config.monitor.database) as conn:
+        assert conn.execute("SELECT hit_id, verdict, via FROM feedback").fetchall() == [(hit, "relevant", "telegram")]

@@ -91,8 +91,8 @@ def _press(store: Store, client: UpdatesClient, query: dict, channels: list[Tele
     answer = labels["marked"].format(verdict=labels[verdict]) if marked else labels["gone"]
     try:
         client.answer(str(query.get("id", "")), answer)
-    except DeliveryError as error:
-        log.warning("the verdict is stored but the button could not be answered: %s", error)
+    except DeliveryError as error:  # expected from `once`: Telegram takes answers only for a few seconds
+        log.info("the verdict is stored; the button could not be answered: %s", error)
 
 
 def _chat(query: dict) -> dict:

@@ -64,6 +64,10 @@ class FakeTelegram:
     def api_base(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
+    def calls(self, method: str) -> list[Request]:
+        """The requests that asked for this Bot API method, in order."""
+        return [request for request in self.requests if request.path == f"/bot{self.token}/{method}"]
+
     def script(self, *answers: Answer | None, method: str = "sendMessage") -> None:
         self._scripts.setdefault(method, deque()).extend(answers)
 
