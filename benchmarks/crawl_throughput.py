@@ -1,6 +1,6 @@
 """Dozor's crawler against a bare Scrapy spider, same URLs, same concurrency, same run.
 
-    python benchmarks/crawl_throughput.py [--sources 1000] [--concurrency 32]
+    python benchmarks/crawl_throughput.py [--sources 1000] [--concurrency 32] [--runs 3]
 
 A loopback server (its own process) serves N generated feeds. Each contender runs
 in its own process so its peak memory is its own: Dozor's full crawl path (address
@@ -74,6 +74,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sources", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--runs", type=int, default=3, help="runs per contender, taking turns; the best of each counts")
     parser.add_argument("--mode", choices=["dozor", "bare"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -85,7 +86,7 @@ def main() -> None:
     try:
         port = int(server.stdout.readline())
         results = {}
-        for mode in ("bare", "dozor", "bare", "dozor"):
+        for mode in ("bare", "dozor") * args.runs:
             run = subprocess.run([sys.executable, __file__, "--mode", mode, "--port", str(port),
                                   "--sources", str(args.sources), "--concurrency", str(args.concurrency)],
                                  capture_output=True, text=True, check=True)
@@ -95,7 +96,7 @@ def main() -> None:
                 results[mode] = figures
     finally:
         server.terminate()
-    print(f"{args.sources} feeds on 127.0.0.1, concurrency {args.concurrency}, best of two runs each")
+    print(f"{args.sources} feeds on 127.0.0.1, concurrency {args.concurrency}, best of {args.runs} runs each")
     print(f"{'contender':12} {'pages':>6} {'seconds':>8} {'pages/s':>8} {'peak RSS MB':>12}")
     for mode in ("bare", "dozor"):
         figures = results[mode]
