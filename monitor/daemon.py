@@ -148,13 +148,13 @@ class Daemon:
                         await job()
                 else:
                     await job()
-            except sqlite3.OperationalError as error:
+            except Exception as error:
                 self.metrics.job_failures.labels(job.__name__).inc()
-                log.error("job %s failed on the database (%s): its transaction was rolled back, nothing half-written "
-                          "is kept; it runs again on the next tick", job.__name__, error)
-            except Exception:
-                self.metrics.job_failures.labels(job.__name__).inc()
-                log.exception("job %s failed; it runs again on the next tick", job.__name__)
+                if isinstance(error, sqlite3.OperationalError):  # a locked or full database: expected, no traceback
+                    log.error("job %s failed on the database (%s): its transaction was rolled back, nothing "
+                              "half-written is kept; it runs again on the next tick", job.__name__, error)
+                else:
+                    log.exception("job %s failed; it runs again on the next tick", job.__name__)
             finally:
                 self.state.running.discard(task)
         run.__name__ = job.__name__

@@ -34,14 +34,15 @@ def _start(config, *extra: str) -> subprocess.Popen:
 
 
 def _count(tmp_path, sql) -> int:
+    """The query's count; -1 while the daemon has not created its database or holds it busy."""
     database = tmp_path / "data/dozor.sqlite3"
     if not database.exists():
-        return 0
+        return -1
     try:
-        with sqlite3.connect(database, timeout=5) as conn:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1) as conn:
             return conn.execute(sql).fetchone()[0]
     except sqlite3.OperationalError:
-        return 0
+        return -1
 
 
 @pytest.fixture

@@ -71,24 +71,23 @@ def _store_with_an_article(path) -> Store:
     return store
 
 
-def test_migration_recomputes_signatures_stored_with_the_old_hash(tmp_path):
-    store = _store_with_an_article(tmp_path / "d.sqlite3")
-    store.db.execute("UPDATE signatures SET minhash = zeroblob(512)")
+def _reopened_after_migration_11(path, change: str) -> Store:
+    """A store whose article went through `change`, opened again with migration 11 still to run."""
+    store = _store_with_an_article(path)
+    store.db.execute(change)
     store.db.execute("DELETE FROM schema_migrations WHERE version = 11")
     store.close()
+    return Store(path)
 
-    reopened = Store(tmp_path / "d.sqlite3")
+
+def test_migration_recomputes_signatures_stored_with_the_old_hash(tmp_path):
+    reopened = _reopened_after_migration_11(tmp_path / "d.sqlite3", "UPDATE signatures SET minhash = zeroblob(512)")
 
     (stored,) = reopened.db.execute("SELECT minhash FROM signatures").fetchone()
     assert from_bytes(stored).jaccard(signature(normalised_text(f"Приговор\n{AGENCY}"))) == 1.0
 
 
 def test_migration_drops_signatures_whose_body_was_pruned(tmp_path):
-    store = _store_with_an_article(tmp_path / "d.sqlite3")
-    store.db.execute("UPDATE articles SET body = NULL")
-    store.db.execute("DELETE FROM schema_migrations WHERE version = 11")
-    store.close()
-
-    reopened = Store(tmp_path / "d.sqlite3")
+    reopened = _reopened_after_migration_11(tmp_path / "d.sqlite3", "UPDATE articles SET body = NULL")
 
     assert reopened.db.execute("SELECT count(*) FROM signatures").fetchone() == (0,)

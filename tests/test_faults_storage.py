@@ -21,8 +21,9 @@ from monitor.rules.engine import compile_rules
 from monitor.rules.model import RuleFile, RulePack
 from monitor.store import Store
 from tests.builders import DEMO_SITE, TEST_RULES, write_config
-from tests.conftest import PROXY_VARIABLES, ROOT, SECRET_PREFIXES, run_dozor
+from tests.conftest import PROXY_VARIABLES, ROOT, SECRET_PREFIXES, run_dozor, wait_for
 from tests.fakes.faultserver import FaultServer
+from tests.test_daemon import FRESH_ITEM, _count, _start
 
 CHANNELS = [FileChannel(name="files")]
 TABLES = ("articles", "hits", "deliveries", "stories", "signatures")
@@ -175,49 +176,19 @@ def test_round_longer_than_its_interval_never_overlaps_and_the_next_one_runs(sit
 
 # -- the daemon meets a locked or full database ------------------------------------------------
 
-FRESH_ITEM = (
-    "<item><title>Вербовщик боевиков задержан в Оше</title><link>{base}/fresh-{n}.html</link>"
-    "<description>ГКНБ задержал вербовщика, который отправлял боевиков в Сирию.</description>"
-    "<pubDate>Sun, 29 Nov 2026 10:00:00 +0600</pubDate></item>"
-)
+FRESH = "SELECT count(*) FROM articles WHERE title = 'Вербовщик боевиков задержан в Бишкеке'"
+STORED = "SELECT count(*) FROM articles"
 
 
 def _daemon(tmp_path, site) -> subprocess.Popen:
     sources = [{"name": "wire", "kind": "rss", "url": f"{site.base}/feeds/central-asia.rss", "interval": "1s"}]
-    config = write_config(tmp_path / "config", tmp_path / "data", sources)
-    env = {key: value for key, value in os.environ.items()
-           if key not in PROXY_VARIABLES and not key.startswith(SECRET_PREFIXES)}
-    return subprocess.Popen([sys.executable, str(ROOT / "run_monitor.py"), "run", "--config", str(config),
-                             "--tick", "0.3"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return _start(write_config(tmp_path / "config", tmp_path / "data", sources), "--tick", "0.3")
 
 
-def _publish_fresh_item(site, n: int) -> None:
+def _publish_fresh_item(site) -> None:
     feed = (DEMO_SITE / "feeds/central-asia.rss").read_text(encoding="utf-8").replace("{{BASE}}", site.base)
     site.override("/feeds/central-asia.rss", 200, "application/rss+xml",
-                  feed.replace("<item>", FRESH_ITEM.format(base=site.base, n=n) + "<item>", 1).encode())
-
-
-def _wait_until(condition, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
-
-
-def _count(tmp_path, where: str = "1") -> int:
-    """Articles stored so far; -1 while the daemon has not created its database or holds it busy."""
-    database = tmp_path / "data/dozor.sqlite3"
-    if not database.exists():
-        return -1
-    try:
-        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1) as conn:
-            return conn.execute(f"SELECT count(*) FROM articles WHERE {where}").fetchone()[0]
-    except sqlite3.OperationalError:
-        return -1
-
-
-def _fresh(tmp_path) -> int:
-    return _count(tmp_path, "title = 'Вербовщик боевиков задержан в Оше'")
+                  feed.replace("<item>", FRESH_ITEM.format(base=site.base) + "<item>", 1).encode())
 
 
 def _stop(daemon: subprocess.Popen) -> str:
@@ -230,44 +201,44 @@ def _stop(daemon: subprocess.Popen) -> str:
 def test_daemon_rounds_fail_while_an_analyst_holds_the_lock_and_succeed_after(site, tmp_path):
     daemon = _daemon(tmp_path, site)
     try:
-        _wait_until(lambda: _count(tmp_path) == 6)
+        wait_for(lambda: _count(tmp_path, STORED) == 6)
         analyst = sqlite3.connect(tmp_path / "data/dozor.sqlite3", isolation_level=None)
         analyst.execute("BEGIN IMMEDIATE")
-        _publish_fresh_item(site, 1)
+        _publish_fresh_item(site)
         asked = site.hits["/feeds/central-asia.rss"]
-        _wait_until(lambda: site.hits["/feeds/central-asia.rss"] > asked)  # a round has the item and now waits
+        wait_for(lambda: site.hits["/feeds/central-asia.rss"] > asked)  # a round has the item and now waits
         time.sleep(11)  # longer than the daemon's busy timeout
         readable = analyst.execute("SELECT count(*) FROM articles").fetchone()[0]
         analyst.execute("ROLLBACK")
         analyst.close()
         assert daemon.poll() is None, "the daemon keeps running"
-        _wait_until(lambda: _fresh(tmp_path) == 1)
+        wait_for(lambda: _count(tmp_path, FRESH) == 1)
     finally:
         stderr = _stop(daemon)
 
     assert readable == 6, "the analyst's session kept reading while the daemon waited"
     assert "job crawl_tick failed on the database (database is locked)" in stderr
     assert "Traceback" not in stderr
-    assert _fresh(tmp_path) == 1
+    assert _count(tmp_path, FRESH) == 1
 
 
 def test_daemon_survives_a_full_disk_and_stores_the_round_once_there_is_room(site, tmp_path):
     daemon = _daemon(tmp_path, site)
     try:
-        _wait_until(lambda: _count(tmp_path) == 6)
+        wait_for(lambda: _count(tmp_path, STORED) == 6)
         # The daemon may not grow any file beyond 4 KiB: every database write fails as on a full disk.
         resource.prlimit(daemon.pid, resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))
-        _publish_fresh_item(site, 2)
+        _publish_fresh_item(site)
         asked = site.hits["/feeds/central-asia.rss"]
-        _wait_until(lambda: site.hits["/feeds/central-asia.rss"] > asked + 2)  # several rounds met the full disk
+        wait_for(lambda: site.hits["/feeds/central-asia.rss"] > asked + 2)  # several rounds met the full disk
         assert daemon.poll() is None, "the daemon keeps running"
-        assert _fresh(tmp_path) == 0, "no partial batch"
+        assert _count(tmp_path, FRESH) == 0, "no partial batch"
         resource.prlimit(daemon.pid, resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-        _wait_until(lambda: _fresh(tmp_path) == 1)
+        wait_for(lambda: _count(tmp_path, FRESH) == 1)
     finally:
         stderr = _stop(daemon)
 
     assert re.search(r"job crawl_tick failed on the database \((database or disk is full|disk I/O error)\)", stderr), \
         stderr[-3000:]
     assert _query(tmp_path, "PRAGMA integrity_check") == [("ok",)]
-    assert _fresh(tmp_path) == 1
+    assert _count(tmp_path, FRESH) == 1

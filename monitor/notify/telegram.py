@@ -21,7 +21,7 @@ MIN_MESSAGE = 256
 MAX_BUTTON_DATA = 64  # bytes of callback data Telegram keeps for a button
 MAX_STORIES_WITH_BUTTONS = 40  # two buttons each, within Telegram's 100 buttons per message
 BUTTON_PREFIX = "dz:"
-_BUTTON = re.compile(r"dz:([ri]):(\d+(?:,\d+)*)")
+_BUTTON = re.compile(re.escape(BUTTON_PREFIX) + r"([ri]):(\d+(?:,\d+)*)")
 SEPARATOR = "\n\n"
 Block = Callable[[int | None], str]  # renders one story (or note) with every text field cut to at most N characters
 
