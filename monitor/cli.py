@@ -246,7 +246,7 @@ def _run_digest(args: argparse.Namespace) -> int:
 def _stories(commands) -> None:
     command = add_command(
         commands, "stories",
-        "List stories, newest first: each event once, with every article and outlet that carried it.",
+        "List stories, newest first: each event once, with every article, outlet and language that carried it.",
         "python run_monitor.py stories --since 2026-11-20", _run_stories,
     )
     config_option(command)

@@ -11,7 +11,7 @@ from crawler.items import Article
 from monitor.checkpoints import checkpoint
 from monitor.config.models import Channel, StorySettings
 from monitor.fingerprint import fingerprint_of
-from monitor.rules.engine import Document, Matcher, RuleHit
+from monitor.rules.engine import Document, Matcher, Reading, RuleHit
 from monitor.rules.model import SEVERITY_RANK
 from monitor.similarity import signature, to_bytes
 from monitor.store import Store, utc_now
@@ -44,13 +44,14 @@ def is_known(store: Store, url: str) -> bool:
 def story_index(store: Store, settings: StorySettings) -> StoryIndex:
     """The store's index of recent signatures, built on first use."""
     index = store.caches.get("stories")
-    if not isinstance(index, StoryIndex) or (index.threshold, index.window.total_seconds()) != (settings.similarity, settings.window):
-        index = StoryIndex(settings.similarity, timedelta(seconds=settings.window))
+    wanted = (settings.similarity, timedelta(seconds=settings.window), settings.link_languages)
+    if not isinstance(index, StoryIndex) or (index.threshold, index.window, index.link_languages) != wanted:
+        index = StoryIndex(*wanted)
         newest = store.db.execute("SELECT max(seen_at) FROM signatures").fetchone()[0]
         if newest:
             since = (datetime.fromisoformat(newest) - 2 * index.window).isoformat()
             index.load(store.db.execute(
-                "SELECT article_id, story_id, seen_at, title, minhash FROM signatures WHERE seen_at >= ?", [since]))
+                "SELECT article_id, story_id, seen_at, title, minhash, language, entities FROM signatures WHERE seen_at >= ?", [since]))
         store.caches["stories"] = index
     return index
 
@@ -84,7 +85,8 @@ def _ingest_one(db, index: StoryIndex, matcher: Matcher, article: Article, chann
     published = _utc(article.published)
     seen_at = published or datetime.now(timezone.utc)
     minhash = signature(normalised)
-    story_id = index.story_for(minhash, article.title, seen_at)
+    reading = _read(matcher, article)
+    story_id = index.story_for(minhash, article.title, seen_at, article.language, reading.entities)
     if story_id is None:
         story_id = _insert(db, "stories", {"title": article.title, "first_seen": seen_at.isoformat(),
                                            "last_seen": seen_at.isoformat(), "articles": 0})
@@ -93,18 +95,23 @@ def _ingest_one(db, index: StoryIndex, matcher: Matcher, article: Article, chann
     db.execute("UPDATE stories SET articles = articles + 1, last_seen = max(last_seen, ?) WHERE id = ?",
                [seen_at.isoformat(), story_id])
     _insert(db, "signatures", {"article_id": article_id, "story_id": story_id, "seen_at": seen_at.isoformat(),
-                               "title": article.title, "minhash": to_bytes(minhash)})
-    index.add(article_id, Indexed(story_id, article.title, seen_at, minhash))
+                               "title": article.title, "minhash": to_bytes(minhash),
+                               "language": article.language, "entities": " ".join(sorted(reading.entities))})
+    index.add(article_id, Indexed(story_id, article.title, seen_at, minhash, article.language, reading.entities))
     result.new += 1
-    if not matcher.rules:
-        return  # no enabled rule: nothing to tokenise for
-    hits = matcher.match(Document(article.title, article.body, article.source, article.country, article.language))
-    if hits:
+    if reading.hits:
         result.matched += 1
-    for hit in hits:
+    for hit in reading.hits:
         hit_id = _insert_hit(db, article_id, hit)
         result.hit_ids.append(hit_id)
         _queue_deliveries(db, hit_id, hit, story_id, channels)
+
+
+def _read(matcher: Matcher, article: Article) -> Reading:
+    """The rules' hits and the entities named; a pack with no enabled rule and no entity has nothing to look for."""
+    if not matcher.rules and not matcher.pack.entities:
+        return Reading([], frozenset())
+    return matcher.read(Document(article.title, article.body, article.source, article.country, article.language))
 
 
 def _already_stored(db, canonical: str, fingerprint: str) -> bool:

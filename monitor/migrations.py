@@ -162,6 +162,12 @@ def _v11_signatures_rehashed(db: sqlite_utils.Database) -> None:
                             [(article_id,) for article_id, _, body in rows if body is None])
 
 
+def _v12_signature_languages(db: sqlite_utils.Database) -> None:
+    """Each signature's language and the rule entities its article names, to link stories across languages."""
+    db["signatures"].add_column("language", str)
+    db["signatures"].add_column("entities", str)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "sources, articles, hits, deliveries, full-text index", _v1_core),
     (2, "validators for conditional GET", _v2_http_cache),
@@ -174,6 +180,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (9, "hosts held after Retry-After", _v9_host_holds),
     (10, "full-text index written by ingest, not a trigger; fewer, larger segments", _v10_full_text_written_by_ingest),
     (11, "MinHash signatures recomputed with the vectorised shingle hash", _v11_signatures_rehashed),
+    (12, "language and named entities of each signature", _v12_signature_languages),
 ]
 
 

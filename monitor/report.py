@@ -65,7 +65,8 @@ def describe_stories(stories: list[Story]) -> str:
                  f"   {story.first_seen[:16]} .. {story.last_seen[:16]} · {len(story.articles)} articles · "
                  f"{', '.join(outlets)}" + (f" · {story.severity}" if story.severity else "")]
         for article in story.articles:
-            lines.append(f"   - [{article.source}] {article.title} <{article.url}>")
+            outlet = f"{article.source}, {article.language}" if article.language else article.source
+            lines.append(f"   - [{outlet}] {article.title} <{article.url}>")
             lines += [f"       also at {mirror}" for mirror in article.mirrors]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)

@@ -102,11 +102,34 @@ def same_story(similarity: float, title_a: str, title_b: str, threshold: float) 
     """
     if similarity < threshold:
         return False
-    different_figures = numbers(title_a) and numbers(title_b) and numbers(title_a) != numbers(title_b)
-    return not different_figures or similarity >= STRICT_WHEN_FIGURES_DIFFER
+    return not _different_figures(title_a, title_b) or similarity >= STRICT_WHEN_FIGURES_DIFFER
 
 
 STRICT_WHEN_FIGURES_DIFFER = 0.9
+
+
+def same_event_across_languages(entities_a: frozenset[str], entities_b: frozenset[str], title_a: str, title_b: str) -> bool:
+    """Link two articles in different languages when they name the same people, organisations and places.
+
+    A Russian and an Uzbek text on one event share no shingle, but the rules'
+    entity watchlists match every script and spelling. One shared name is a topic,
+    not an event (two trials of Islamic State members on the same day), so it takes
+    at least two, making up at least half of all the names either article mentions,
+    and headlines whose figures differ stay apart.
+    """
+    shared = entities_a & entities_b
+    if len(shared) < LINK_MIN_ENTITIES or len(shared) < LINK_MIN_OVERLAP * len(entities_a | entities_b):
+        return False
+    return not _different_figures(title_a, title_b)
+
+
+LINK_MIN_ENTITIES = 2
+LINK_MIN_OVERLAP = 0.5
+
+
+def _different_figures(title_a: str, title_b: str) -> bool:
+    figures_a, figures_b = numbers(title_a), numbers(title_b)
+    return bool(figures_a and figures_b and figures_a != figures_b)
 
 
 def best_match(candidates: Sequence[tuple[int, float, str]], title: str, threshold: float) -> int | None:

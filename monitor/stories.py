@@ -13,6 +13,7 @@ class StoryArticle:
     title: str
     url: str
     published: str | None
+    language: str | None = None
     mirrors: list[str] = field(default_factory=list)
 
 
@@ -46,8 +47,9 @@ def list_stories(store: Store, since: str | None = None, limit: int = 100) -> li
             f"WHERE a.story_id IN ({marks})", ids):
             mirrors[article_id].append(url)
         for row in store.db.query(
-            f"SELECT id, story_id, source, title, url, published FROM articles WHERE story_id IN ({marks}) ORDER BY id", ids):
-            articles[row["story_id"]].append(
-                StoryArticle(row["source"], row["title"], row["url"], row["published"], mirrors.get(row["id"], [])))
+            f"SELECT id, story_id, source, title, url, published, language FROM articles WHERE story_id IN ({marks}) ORDER BY id",
+                ids):
+            articles[row["story_id"]].append(StoryArticle(row["source"], row["title"], row["url"], row["published"],
+                                                          row["language"], mirrors.get(row["id"], [])))
     return [Story(story["id"], story["title"], story["first_seen"], story["last_seen"], articles[story["id"]],
                   story["severity"]) for story in stories]

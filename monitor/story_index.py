@@ -5,12 +5,13 @@ holds for the last `window` days, and can always be rebuilt from it.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from datasketch import LeanMinHash, MinHashLSH
 
-from monitor.similarity import NUM_PERM, best_match, from_bytes
+from monitor.similarity import NUM_PERM, best_match, from_bytes, same_event_across_languages
 
 LSH_THRESHOLD = 0.3
 """Recall-oriented: LSH proposes candidates, the exact estimate then decides."""
@@ -22,36 +23,65 @@ class Indexed:
     title: str
     seen_at: datetime
     minhash: LeanMinHash
+    language: str = ""
+    entities: frozenset[str] = frozenset()
+    """Names of the rules' entities (watchlists) the article mentions."""
+
+
+LINK_WITHIN = timedelta(days=1)
+"""Articles in different languages are linked only when published within a day of each other."""
 
 
 class StoryIndex:
-    def __init__(self, threshold: float, window: timedelta) -> None:
+    def __init__(self, threshold: float, window: timedelta, link_languages: bool = True) -> None:
         self.threshold = threshold
         self.window = window
+        self.link_languages = link_languages
         self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
         self._entries: dict[int, Indexed] = {}
+        self._named: defaultdict[str, set[int]] = defaultdict(set)
+        """Article ids by the entity names they mention."""
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def load(self, rows) -> "StoryIndex":
-        """Fill from (article_id, story_id, seen_at, title, minhash bytes) rows."""
-        for article_id, story_id, seen_at, title, minhash in rows:
-            self.add(article_id, Indexed(story_id, title, datetime.fromisoformat(seen_at), from_bytes(minhash)))
+        """Fill from (article_id, story_id, seen_at, title, minhash bytes, language, entities) rows;
+        entities are stored as names separated by spaces."""
+        for article_id, story_id, seen_at, title, minhash, language, entities in rows:
+            self.add(article_id, Indexed(story_id, title, datetime.fromisoformat(seen_at), from_bytes(minhash),
+                                         language or "", frozenset((entities or "").split())))
         return self
 
     def add(self, article_id: int, entry: Indexed) -> None:
         self._lsh.insert(article_id, entry.minhash)
         self._entries[article_id] = entry
+        for name in entry.entities:
+            self._named[name].add(article_id)
 
-    def story_for(self, minhash: LeanMinHash, title: str, seen_at: datetime) -> int | None:
-        """The story an article belongs to, judged against articles seen within the window."""
+    def story_for(self, minhash: LeanMinHash, title: str, seen_at: datetime, language: str = "",
+                  entities: frozenset[str] = frozenset()) -> int | None:
+        """The story an article belongs to, judged against articles seen within the window: a reprint
+        by its text, or else (when linking is on) the same event in another language by the names it mentions."""
         candidates = []
         for article_id in self._lsh.query(minhash):
             entry = self._entries[article_id]
             if abs(seen_at - entry.seen_at) <= self.window:
                 candidates.append((entry.story_id, minhash.jaccard(entry.minhash), entry.title))
-        return best_match(candidates, title, self.threshold)
+        story = best_match(candidates, title, self.threshold)
+        if story is None and self.link_languages and language:
+            story = self._same_event_in_another_language(title, seen_at, language, entities)
+        return story
+
+    def _same_event_in_another_language(self, title: str, seen_at: datetime, language: str,
+                                        entities: frozenset[str]) -> int | None:
+        """The story of an article in another language, within a day, that shares the most names with this one."""
+        mentioning = set().union(*(self._named.get(name, ()) for name in entities))
+        linked = [(len(entities & entry.entities), entry.story_id)
+                  for entry in map(self._entries.__getitem__, mentioning)
+                  if entry.language and entry.language != language and abs(seen_at - entry.seen_at) <= LINK_WITHIN
+                  and same_event_across_languages(entities, entry.entities, title, entry.title)]
+        return max(linked)[1] if linked else None
 
     def forget_old(self) -> int:
         """Drop entries two windows older than the newest; the index stays the size of the window.
@@ -64,5 +94,8 @@ class StoryIndex:
         old = [article_id for article_id, entry in self._entries.items() if entry.seen_at < moment]
         for article_id in old:
             self._lsh.remove(article_id)
-            del self._entries[article_id]
+            for name in self._entries.pop(article_id).entities:
+                self._named[name].discard(article_id)
+                if not self._named[name]:
+                    del self._named[name]
         return len(old)

@@ -65,7 +65,7 @@ def test_same_article_under_tracking_url_variants_is_stored_once(tmp_path, match
 
 def test_error_inside_a_batch_leaves_no_rows(tmp_path, matcher):
     store = Store(tmp_path / "d.sqlite3")
-    broken = Article(source="wire", url="https://example.org/x", title=None, body="")  # title is NOT NULL
+    broken = Article(source=None, url="https://example.org/x", title="Wire item", body="")  # source is NOT NULL
 
     with pytest.raises(sqlite3.IntegrityError):
         ingest(store, matcher, [_article(1), broken], CHANNELS)

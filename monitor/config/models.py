@@ -140,6 +140,8 @@ def _zone(value: str) -> str:
 class StorySettings(Strict):
     similarity: float = Field(0.5, gt=0, le=1)
     window: Duration = 3 * 86400.0
+    link_languages: bool = True
+    """Join articles in different languages, published within a day, that name the same rule entities."""
 
 
 class RetentionSettings(Strict):

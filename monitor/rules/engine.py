@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections import defaultdict
 from dataclasses import dataclass
 from itertools import accumulate, islice
 
@@ -61,6 +62,14 @@ class RuleHit:
     severity: str
     score: int
     evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a pack makes of one document: its hits, and the names of the pack's entities it mentions."""
+
+    hits: list[RuleHit]
+    entities: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -152,6 +161,7 @@ class Matcher:
         self.pack = pack
         self.lexicon = Lexicon(cache_words)
         self._references = self._compile_references(pack)
+        self._entities_of_term = self._compile_entity_names(pack)
         self.compiled = {rule.id: self._compile_rule(rule) for rule in pack.rules}
         self.rules = [rule for rule in pack.rules if rule.enabled]
         self._active = [self.compiled[rule.id] for rule in self.rules]
@@ -162,7 +172,16 @@ class Matcher:
         return DocumentContext(texts, self.lexicon.find(texts))
 
     def match(self, document: Document) -> list[RuleHit]:
+        return self.read(document).hits
+
+    def read(self, document: Document) -> Reading:
+        """The hits of every enabled rule and the entities named, from one pass over the text."""
         context = self.context(document)
+        present = context.found.keys()
+        entities = frozenset(name for term_id in present for name in self._entities_of_term.get(term_id, ()))
+        return Reading(self._hits(document, context), entities)
+
+    def _hits(self, document: Document, context: DocumentContext) -> list[RuleHit]:
         present = context.found.keys()
         hits = []
         for compiled in self._active if present else self._unconditional:
@@ -190,6 +209,13 @@ class Matcher:
         for group, names in pack.groups().items():
             references[f"@{group}"] = frozenset().union(*(references[f"${name}"] for name in names))
         return references
+
+    def _compile_entity_names(self, pack: RulePack) -> dict[int, tuple[str, ...]]:
+        names: defaultdict[int, tuple[str, ...]] = defaultdict(tuple)
+        for name in pack.entities:
+            for term_id in self._references[f"${name}"]:
+                names[term_id] += (name,)
+        return dict(names)
 
     def _terms(self, items: list[str | Term], fuzzy: int | None) -> frozenset[int]:
         ids = (self._term(item, fuzzy) for item in items)

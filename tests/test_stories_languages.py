@@ -1,0 +1,153 @@
+"""One event reported in Russian and in Uzbek is one story: linked by the rule entities both name."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from crawler.items import Article
+from monitor.config.models import FileChannel, StorySettings
+from monitor.digest import build_digest
+from monitor.ingest import ingest
+from monitor.outbox import compose, send_due
+from monitor.report import describe_stories
+from monitor.rules.engine import Document, compile_rules
+from monitor.rules.model import RuleFile, RulePack
+from monitor.similarity import same_event_across_languages
+from monitor.stories import list_stories
+from monitor.store import Store
+
+DAY = datetime(2026, 11, 24, 8, 0, tzinfo=timezone.utc)
+RULES = {
+    "entities": {
+        "tawhid_jihad": {"aliases": ["Катибат ат-Таухид валь-Джихад", "Katibat at-Tavhid val-Jihod"]},
+        "abu_saloh": {"kind": "person", "aliases": ["Абу Салох*", "Abu Saloh"]},
+        "hts": {"aliases": ["Хайят Тахрир аш-Шам", "Hayat Tahrir al-Sham", "HTS"]},
+        "idlib": {"kind": "place", "aliases": ["Идлиб*", "Idlib*"]},
+        "tashkent": {"kind": "place", "aliases": ["Ташкент*", "Toshkent*", "Tashkent"]},
+    },
+    "lists": {"recruiting": ["вербовщик*", "yollovchi*", "recruit*"]},
+    "rules": [{"id": "recruiters", "title": "Recruiters", "severity": "normal", "score": 50,
+               "match": {"any": ["$recruiting", "@organisation"]}}],
+}
+RUSSIAN = (
+    "В Ташкенте осуждены двое вербовщиков «Катибат ат-Таухид валь-Джихад»",
+    "Ташкентский городской суд приговорил двух жителей Чиланзарского района к восьми годам лишения свободы. "
+    "По данным следствия, они по указанию Абу Салоха собирали деньги и отправляли молодых людей в Идлиб, где "
+    "действует группировка «Катибат ат-Таухид валь-Джихад». Подсудимые вину признали частично.",
+)
+UZBEK = (
+    "Toshkentda «Katibat at-Tavhid val-Jihod» uchun ikki yollovchi sudlandi",
+    "Toshkent shahar sudi Chilonzor tumanining ikki aholisini sakkiz yilga ozodlikdan mahrum qildi. Tergov "
+    "ma'lumotlariga ko'ra, ular Abu Saloh ko'rsatmasi bilan pul yig'ib, yoshlarni Idlibga jo'natgan, u yerda "
+    "«Katibat at-Tavhid val-Jihod» guruhi faoliyat yuritadi. Sudlanuvchilar aybini qisman tan oldi.",
+)
+ENGLISH_OTHER_EVENT = (
+    "Air strike near Idlib kills fighters of Hayat Tahrir al-Sham",
+    "A strike on a depot outside Idlib killed at least seven fighters of Hayat Tahrir al-Sham, a monitoring group "
+    "said on Monday. Local sources said two of the dead had come from Central Asia.",
+)
+RUSSIAN_OTHER_EVENT = (
+    "Абу Салох выпустил новое видеообращение",
+    "Главарь «Катибат ат-Таухид валь-Джихад» Абу Салох в видеообращении из Идлиба призвал выходцев из Ташкента "
+    "присоединяться к группировке. Эксперты считают запись пропагандистской и не связывают её с приговором.",
+)
+
+
+def _article(source: str, language: str, text: tuple[str, str], when: datetime = DAY) -> Article:
+    return Article(source=source, url=f"https://{source}.example/{language}/{text[0][:12]}", title=text[0],
+                   body=text[1], published=when, country="UZ", language=language)
+
+
+@pytest.fixture
+def store(tmp_path):
+    opened = Store(tmp_path / "d.sqlite3")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def matcher():
+    return compile_rules(RulePack.combine([("rules.yaml", RuleFile.model_validate(RULES))]))
+
+
+def _ingest(store, matcher, articles, link_languages=True):
+    return ingest(store, matcher, articles, [FileChannel(name="files")], StorySettings(link_languages=link_languages))
+
+
+def test_the_pack_reads_the_same_entities_in_both_scripts(matcher):
+    russian, uzbek = (matcher.read(Document(title, body)) for title, body in (RUSSIAN, UZBEK))
+
+    assert russian.entities == uzbek.entities == {"tawhid_jihad", "abu_saloh", "idlib", "tashkent"}
+    assert [hit.rule for hit in uzbek.hits] == ["recruiters"]
+
+
+def test_the_same_event_in_russian_and_uzbek_is_one_story(store, matcher):
+    _ingest(store, matcher, [_article("podrobno", "ru", RUSSIAN), _article("kunuz", "uz", UZBEK, DAY + timedelta(hours=4))])
+
+    (story,) = list_stories(store)
+    assert [(article.source, article.language) for article in story.articles] == [("podrobno", "ru"), ("kunuz", "uz")]
+    (item,) = build_digest(store, "files").items
+    assert item.outlets == ["kunuz", "podrobno"]
+    assert "[kunuz, uz] Toshkentda" in describe_stories([story])
+
+
+def test_a_delivered_story_is_not_delivered_again_in_another_language(store, matcher, tmp_path):
+    channel = FileChannel(name="files", folder=tmp_path / "digests")
+    _ingest(store, matcher, [_article("podrobno", "ru", RUSSIAN)])
+    compose(store, channel, "UTC")
+    send_due(store, [channel], {})
+
+    _ingest(store, matcher, [_article("kunuz", "uz", UZBEK, DAY + timedelta(hours=4))])
+
+    assert build_digest(store, channel.name).items == []
+
+
+@pytest.mark.parametrize(
+    ("other", "when", "why"),
+    [
+        (("en", ENGLISH_OTHER_EVENT), DAY + timedelta(hours=2), "only Idlib is named by both"),
+        (("ru", RUSSIAN_OTHER_EVENT), DAY + timedelta(hours=2), "same language: only the text can join them"),
+        (("uz", UZBEK), DAY + timedelta(days=2), "two days apart"),
+    ],
+)
+def test_articles_that_are_not_the_same_event_stay_apart(store, matcher, other, when, why):
+    language, text = other
+
+    _ingest(store, matcher, [_article("podrobno", "ru", RUSSIAN), _article("other", language, text, when)])
+
+    assert len(list_stories(store)) == 2, why
+
+
+def test_linking_can_be_switched_off(store, matcher):
+    _ingest(store, matcher, [_article("podrobno", "ru", RUSSIAN), _article("kunuz", "uz", UZBEK)], link_languages=False)
+
+    assert len(list_stories(store)) == 2
+
+
+def test_the_link_is_found_after_a_restart(tmp_path, matcher):
+    first = Store(tmp_path / "d.sqlite3")
+    _ingest(first, matcher, [_article("podrobno", "ru", RUSSIAN)])
+    first.close()
+
+    reopened = Store(tmp_path / "d.sqlite3")
+    _ingest(reopened, matcher, [_article("kunuz", "uz", UZBEK, DAY + timedelta(hours=4))])
+
+    (story,) = list_stories(reopened)
+    assert len(story.articles) == 2
+    reopened.close()
+
+
+@pytest.mark.parametrize(
+    ("names_a", "names_b", "title_a", "title_b", "linked"),
+    [
+        ({"isis", "raqqa"}, {"isis", "raqqa"}, "Суд в Оше", "Osh sudi", True),
+        ({"isis"}, {"isis"}, "Суд в Оше", "Osh sudi", False),
+        ({"isis", "raqqa", "osh"}, {"isis", "raqqa", "osh", "syria"}, "Суд в Оше", "Osh sudi", True),
+        ({"isis", "raqqa"}, {"isis", "raqqa", "osh", "syria", "turkey"}, "Суд в Оше", "Osh sudi", False),
+        ({"isis", "raqqa"}, {"isis", "raqqa"}, "Задержаны 12 человек", "14 kishi ushlandi", False),
+        ({"isis", "raqqa"}, {"isis", "raqqa"}, "Задержаны 12 человек", "12 kishi ushlandi", True),
+    ],
+)
+def test_cross_language_decision_table(names_a, names_b, title_a, title_b, linked):
+    assert same_event_across_languages(frozenset(names_a), frozenset(names_b), title_a, title_b) is linked
