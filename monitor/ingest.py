@@ -51,7 +51,7 @@ def story_index(store: Store, settings: StorySettings) -> StoryIndex:
         if newest:
             since = (datetime.fromisoformat(newest) - 2 * index.window).isoformat()
             index.load(store.db.execute(
-                "SELECT article_id, story_id, seen_at, title, minhash, language, entities FROM signatures WHERE seen_at >= ?", [since]))
+                "SELECT article_id, story_id, seen_at, title, minhash, language, actors FROM signatures WHERE seen_at >= ?", [since]))
         store.caches["stories"] = index
     return index
 
@@ -86,7 +86,7 @@ def _ingest_one(db, index: StoryIndex, matcher: Matcher, article: Article, chann
     seen_at = published or datetime.now(timezone.utc)
     minhash = signature(normalised)
     reading = _read(matcher, article)
-    story_id = index.story_for(minhash, article.title, seen_at, article.language, reading.entities)
+    story_id = index.story_for(minhash, article.title, seen_at, article.language, reading.actors)
     if story_id is None:
         story_id = _insert(db, "stories", {"title": article.title, "first_seen": seen_at.isoformat(),
                                            "last_seen": seen_at.isoformat(), "articles": 0})
@@ -96,8 +96,8 @@ def _ingest_one(db, index: StoryIndex, matcher: Matcher, article: Article, chann
                [seen_at.isoformat(), story_id])
     _insert(db, "signatures", {"article_id": article_id, "story_id": story_id, "seen_at": seen_at.isoformat(),
                                "title": article.title, "minhash": to_bytes(minhash),
-                               "language": article.language, "entities": " ".join(sorted(reading.entities))})
-    index.add(article_id, Indexed(story_id, article.title, seen_at, minhash, article.language, reading.entities))
+                               "language": article.language, "actors": " ".join(sorted(reading.actors))})
+    index.add(article_id, Indexed(story_id, article.title, seen_at, minhash, article.language, reading.actors))
     result.new += 1
     if reading.hits:
         result.matched += 1
@@ -108,7 +108,7 @@ def _ingest_one(db, index: StoryIndex, matcher: Matcher, article: Article, chann
 
 
 def _read(matcher: Matcher, article: Article) -> Reading:
-    """The rules' hits and the entities named; a pack with no enabled rule and no entity has nothing to look for."""
+    """The rules' hits and the actors named; a pack with no enabled rule and no entity has nothing to look for."""
     if not matcher.rules and not matcher.pack.entities:
         return Reading([], frozenset())
     return matcher.read(Document(article.title, article.body, article.source, article.country, article.language))

@@ -108,8 +108,8 @@ def same_story(similarity: float, title_a: str, title_b: str, threshold: float) 
 STRICT_WHEN_FIGURES_DIFFER = 0.9
 
 
-def same_event_across_languages(entities_a: frozenset[str], entities_b: frozenset[str], title_a: str, title_b: str) -> bool:
-    """Link two articles in different languages when they name the same people, organisations and places.
+def same_event_across_languages(actors_a: frozenset[str], actors_b: frozenset[str], title_a: str, title_b: str) -> bool:
+    """Link two articles in different languages when they name the same people and organisations.
 
     A Russian and an Uzbek text on one event share no shingle, but the rules'
     entity watchlists match every script and spelling. One shared name is a topic,
@@ -117,13 +117,13 @@ def same_event_across_languages(entities_a: frozenset[str], entities_b: frozense
     at least two, making up at least half of all the names either article mentions,
     and headlines whose figures differ stay apart.
     """
-    shared = entities_a & entities_b
-    if len(shared) < LINK_MIN_ENTITIES or len(shared) < LINK_MIN_OVERLAP * len(entities_a | entities_b):
+    shared = actors_a & actors_b
+    if len(shared) < LINK_MIN_ACTORS or len(shared) < LINK_MIN_OVERLAP * len(actors_a | actors_b):
         return False
     return not _different_figures(title_a, title_b)
 
 
-LINK_MIN_ENTITIES = 2
+LINK_MIN_ACTORS = 2
 LINK_MIN_OVERLAP = 0.5
 
 

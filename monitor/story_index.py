@@ -24,8 +24,8 @@ class Indexed:
     seen_at: datetime
     minhash: LeanMinHash
     language: str = ""
-    entities: frozenset[str] = frozenset()
-    """Names of the rules' entities (watchlists) the article mentions."""
+    actors: frozenset[str] = frozenset()
+    """The people and organisations of the rules' watchlists that the article names (monitor.rules.engine.Reading)."""
 
 
 LINK_WITHIN = timedelta(days=1)
@@ -40,27 +40,27 @@ class StoryIndex:
         self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
         self._entries: dict[int, Indexed] = {}
         self._named: defaultdict[str, set[int]] = defaultdict(set)
-        """Article ids by the entity names they mention."""
+        """Article ids by the actors they name."""
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def load(self, rows) -> "StoryIndex":
-        """Fill from (article_id, story_id, seen_at, title, minhash bytes, language, entities) rows;
-        entities are stored as names separated by spaces."""
-        for article_id, story_id, seen_at, title, minhash, language, entities in rows:
+        """Fill from (article_id, story_id, seen_at, title, minhash bytes, language, actors) rows;
+        actors are stored as names separated by spaces."""
+        for article_id, story_id, seen_at, title, minhash, language, actors in rows:
             self.add(article_id, Indexed(story_id, title, datetime.fromisoformat(seen_at), from_bytes(minhash),
-                                         language or "", frozenset((entities or "").split())))
+                                         language or "", frozenset((actors or "").split())))
         return self
 
     def add(self, article_id: int, entry: Indexed) -> None:
         self._lsh.insert(article_id, entry.minhash)
         self._entries[article_id] = entry
-        for name in entry.entities:
+        for name in entry.actors:
             self._named[name].add(article_id)
 
     def story_for(self, minhash: LeanMinHash, title: str, seen_at: datetime, language: str = "",
-                  entities: frozenset[str] = frozenset()) -> int | None:
+                  actors: frozenset[str] = frozenset()) -> int | None:
         """The story an article belongs to, judged against articles seen within the window: a reprint
         by its text, or else (when linking is on) the same event in another language by the names it mentions."""
         candidates = []
@@ -70,17 +70,17 @@ class StoryIndex:
                 candidates.append((entry.story_id, minhash.jaccard(entry.minhash), entry.title))
         story = best_match(candidates, title, self.threshold)
         if story is None and self.link_languages and language:
-            story = self._same_event_in_another_language(title, seen_at, language, entities)
+            story = self._same_event_in_another_language(title, seen_at, language, actors)
         return story
 
     def _same_event_in_another_language(self, title: str, seen_at: datetime, language: str,
-                                        entities: frozenset[str]) -> int | None:
+                                        actors: frozenset[str]) -> int | None:
         """The story of an article in another language, within a day, that shares the most names with this one."""
-        mentioning = set().union(*(self._named.get(name, ()) for name in entities))
-        linked = [(len(entities & entry.entities), entry.story_id)
+        mentioning = set().union(*(self._named.get(name, ()) for name in actors))
+        linked = [(len(actors & entry.actors), entry.story_id)
                   for entry in map(self._entries.__getitem__, mentioning)
                   if entry.language and entry.language != language and abs(seen_at - entry.seen_at) <= LINK_WITHIN
-                  and same_event_across_languages(entities, entry.entities, title, entry.title)]
+                  and same_event_across_languages(actors, entry.actors, title, entry.title)]
         return max(linked)[1] if linked else None
 
     def forget_old(self) -> int:
@@ -94,7 +94,7 @@ class StoryIndex:
         old = [article_id for article_id, entry in self._entries.items() if entry.seen_at < moment]
         for article_id in old:
             self._lsh.remove(article_id)
-            for name in self._entries.pop(article_id).entities:
+            for name in self._entries.pop(article_id).actors:
                 self._named[name].discard(article_id)
                 if not self._named[name]:
                     del self._named[name]

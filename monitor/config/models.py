@@ -141,7 +141,7 @@ class StorySettings(Strict):
     similarity: float = Field(0.5, gt=0, le=1)
     window: Duration = 3 * 86400.0
     link_languages: bool = True
-    """Join articles in different languages, published within a day, that name the same rule entities."""
+    """Join articles in different languages, published within a day, that name the same people and organisations."""
 
 
 class RetentionSettings(Strict):

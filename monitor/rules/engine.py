@@ -66,10 +66,14 @@ class RuleHit:
 
 @dataclass(frozen=True)
 class Reading:
-    """What a pack makes of one document: its hits, and the names of the pack's entities it mentions."""
+    """What a pack makes of one document: its hits, and the people and organisations it names.
+
+    `actors` are names of the pack's entities of those kinds; places are left out, because
+    many events happen in one place, and stories are linked by who they are about.
+    """
 
     hits: list[RuleHit]
-    entities: frozenset[str]
+    actors: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -161,7 +165,7 @@ class Matcher:
         self.pack = pack
         self.lexicon = Lexicon(cache_words)
         self._references = self._compile_references(pack)
-        self._entities_of_term = self._compile_entity_names(pack)
+        self._actors_of_term = self._compile_actors(pack)
         self.compiled = {rule.id: self._compile_rule(rule) for rule in pack.rules}
         self.rules = [rule for rule in pack.rules if rule.enabled]
         self._active = [self.compiled[rule.id] for rule in self.rules]
@@ -175,11 +179,10 @@ class Matcher:
         return self.read(document).hits
 
     def read(self, document: Document) -> Reading:
-        """The hits of every enabled rule and the entities named, from one pass over the text."""
+        """The hits of every enabled rule and the actors named, from one pass over the text."""
         context = self.context(document)
-        present = context.found.keys()
-        entities = frozenset(name for term_id in present for name in self._entities_of_term.get(term_id, ()))
-        return Reading(self._hits(document, context), entities)
+        actors = frozenset(name for term_id in context.found for name in self._actors_of_term.get(term_id, ()))
+        return Reading(self._hits(document, context), actors)
 
     def _hits(self, document: Document, context: DocumentContext) -> list[RuleHit]:
         present = context.found.keys()
@@ -210,11 +213,13 @@ class Matcher:
             references[f"@{group}"] = frozenset().union(*(references[f"${name}"] for name in names))
         return references
 
-    def _compile_entity_names(self, pack: RulePack) -> dict[int, tuple[str, ...]]:
+    def _compile_actors(self, pack: RulePack) -> dict[int, tuple[str, ...]]:
+        """The people and organisations each term names."""
         names: defaultdict[int, tuple[str, ...]] = defaultdict(tuple)
-        for name in pack.entities:
-            for term_id in self._references[f"${name}"]:
-                names[term_id] += (name,)
+        for name, entity in pack.entities.items():
+            if entity.kind != "place":
+                for term_id in self._references[f"${name}"]:
+                    names[term_id] += (name,)
         return dict(names)
 
     def _terms(self, items: list[str | Term], fuzzy: int | None) -> frozenset[int]:
