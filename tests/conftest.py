@@ -71,3 +71,13 @@ def config_dir(tmp_path: Path) -> Path:
     from tests.builders import write_config
 
     return write_config(tmp_path / "config", tmp_path / "data", [{"name": "wire", "kind": "rss", "url": "https://example.org/rss"}])
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    """An empty database in the test's folder, closed afterwards."""
+    from monitor.store import Store
+
+    opened = Store(tmp_path / "d.sqlite3")
+    yield opened
+    opened.close()

@@ -15,7 +15,6 @@ from monitor.rules.engine import compile_rules
 from monitor.rules.model import RuleFile, RulePack
 from monitor.similarity import same_story
 from monitor.stories import list_stories
-from monitor.store import Store
 
 DAY = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 CHANNEL = FileChannel(name="files")
@@ -43,13 +42,6 @@ OTHER_STORY = (
 
 def _article(source: str, url: str, title: str, body: str, when: datetime = DAY) -> Article:
     return Article(source=source, url=url, title=title, body=body, published=when, country="KG", language="ru")
-
-
-@pytest.fixture
-def store(tmp_path):
-    opened = Store(tmp_path / "d.sqlite3")
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

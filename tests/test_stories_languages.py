@@ -65,13 +65,6 @@ def _article(source: str, language: str, text: tuple[str, str], when: datetime =
 
 
 @pytest.fixture
-def store(tmp_path):
-    opened = Store(tmp_path / "d.sqlite3")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
 def matcher():
     return compile_rules(RulePack.combine([("rules.yaml", RuleFile.model_validate(RULES))]))
 
