@@ -115,26 +115,28 @@ def test_broken_yaml_edit_keeps_the_old_config_and_a_good_edit_is_applied(site, 
 
 def test_a_missed_digest_is_sent_once_on_start(site, tmp_path):
     config = _config(tmp_path, site, alerts=False, send_empty=True)
-    sent = "SELECT count(*) FROM messages WHERE purpose = 'digest' AND status = 'sent'"
+
+    _run_until_digests(config, tmp_path, 1)
+    assert _count(tmp_path, DIGESTS_SENT) == 1, "one digest per period, however many ticks"
+    with sqlite3.connect(tmp_path / "data/dozor.sqlite3") as conn:  # as if the daemon had been down for two days
+        conn.execute("UPDATE digest_periods SET period = ?", [(datetime.now(UTC) - timedelta(days=2)).isoformat()])
+
+    _run_until_digests(config, tmp_path, 2)
+    assert _count(tmp_path, DIGESTS_SENT) == 2, "the missed days give one catch-up digest, not one per day"
+
+
+DIGESTS_SENT = "SELECT count(*) FROM messages WHERE purpose = 'digest' AND status = 'sent'"
+
+
+def _run_until_digests(config, tmp_path, count: int) -> None:
+    """Start the daemon, wait for `count` digests sent, give it two more seconds of ticks, stop it."""
     daemon = _start(config, "--tick", "0.5")
     try:
-        wait_for(lambda: _count(tmp_path, sent) == 1)
+        wait_for(lambda: _count(tmp_path, DIGESTS_SENT) == count)
         time.sleep(2)
     finally:
         daemon.send_signal(signal.SIGTERM)
         daemon.communicate(timeout=40)
-    assert _count(tmp_path, sent) == 1, "one digest per period, however many ticks"
-    with sqlite3.connect(tmp_path / "data/dozor.sqlite3") as conn:  # as if the daemon had been down for two days
-        conn.execute("UPDATE digest_periods SET period = ?", [(datetime.now(UTC) - timedelta(days=2)).isoformat()])
-
-    restarted = _start(config, "--tick", "0.5")
-    try:
-        wait_for(lambda: _count(tmp_path, sent) == 2)
-        time.sleep(2)
-    finally:
-        restarted.send_signal(signal.SIGTERM)
-        restarted.communicate(timeout=40)
-    assert _count(tmp_path, sent) == 2, "the missed days give one catch-up digest, not one per day"
 
 
 @pytest.mark.parametrize(
