@@ -13,7 +13,7 @@ from monitor.config.models import Channel, StorySettings
 from monitor.fingerprint import fingerprint_of
 from monitor.rules.engine import Document, Matcher, Reading, RuleHit
 from monitor.rules.model import SEVERITY_RANK
-from monitor.similarity import signature, to_bytes
+from monitor.similarity import Mentions, numbers, signature, to_bytes
 from monitor.store import Store, utc_now
 from monitor.text import normalised_text
 from monitor.story_index import Indexed, StoryIndex
@@ -51,7 +51,7 @@ def story_index(store: Store, settings: StorySettings) -> StoryIndex:
         if newest:
             since = (datetime.fromisoformat(newest) - 2 * index.window).isoformat()
             index.load(store.db.execute(
-                "SELECT article_id, story_id, seen_at, title, minhash, language, actors FROM signatures WHERE seen_at >= ?", [since]))
+                "SELECT article_id, story_id, seen_at, title, minhash, language, actors, figures FROM signatures WHERE seen_at >= ?", [since]))
         store.caches["stories"] = index
     return index
 
@@ -86,7 +86,8 @@ def _ingest_one(db, index: StoryIndex, matcher: Matcher, article: Article, chann
     seen_at = published or datetime.now(timezone.utc)
     minhash = signature(normalised)
     reading = _read(matcher, article)
-    story_id = index.story_for(minhash, article.title, seen_at, article.language, reading.actors)
+    mentions = Mentions(article.language or "", reading.actors, numbers(normalised))
+    story_id = index.story_for(minhash, article.title, seen_at, mentions)
     if story_id is None:
         story_id = _insert(db, "stories", {"title": article.title, "first_seen": seen_at.isoformat(),
                                            "last_seen": seen_at.isoformat(), "articles": 0})
@@ -96,8 +97,9 @@ def _ingest_one(db, index: StoryIndex, matcher: Matcher, article: Article, chann
                [seen_at.isoformat(), story_id])
     _insert(db, "signatures", {"article_id": article_id, "story_id": story_id, "seen_at": seen_at.isoformat(),
                                "title": article.title, "minhash": to_bytes(minhash),
-                               "language": article.language, "actors": " ".join(sorted(reading.actors))})
-    index.add(article_id, Indexed(story_id, article.title, seen_at, minhash, article.language, reading.actors))
+                               "language": mentions.language, "actors": " ".join(sorted(mentions.actors)),
+                               "figures": " ".join(sorted(mentions.figures))})
+    index.add(article_id, Indexed(story_id, article.title, seen_at, minhash, mentions))
     result.new += 1
     if reading.hits:
         result.matched += 1

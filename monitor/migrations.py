@@ -163,9 +163,10 @@ def _v11_signatures_rehashed(db: sqlite_utils.Database) -> None:
 
 
 def _v12_signature_languages(db: sqlite_utils.Database) -> None:
-    """Each signature's language and the people and organisations its article names, to link stories across languages."""
-    db["signatures"].add_column("language", str)
-    db["signatures"].add_column("actors", str)
+    """What links an article to the same event in another language (monitor.similarity.Mentions):
+    its language, the people and organisations it names, the figures it gives."""
+    for column in ("language", "actors", "figures"):
+        db["signatures"].add_column(column, str)
 
 
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
@@ -180,7 +181,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (9, "hosts held after Retry-After", _v9_host_holds),
     (10, "full-text index written by ingest, not a trigger; fewer, larger segments", _v10_full_text_written_by_ingest),
     (11, "MinHash signatures recomputed with the vectorised shingle hash", _v11_signatures_rehashed),
-    (12, "language and named actors of each signature", _v12_signature_languages),
+    (12, "language, named actors and figures of each signature", _v12_signature_languages),
 ]
 
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from datasketch import LeanMinHash, MinHashLSH
 
-from monitor.similarity import NUM_PERM, best_match, from_bytes, same_event_across_languages
+from monitor.similarity import NUM_PERM, Mentions, best_match, from_bytes, same_event_across_languages
 
 LSH_THRESHOLD = 0.3
 """Recall-oriented: LSH proposes candidates, the exact estimate then decides."""
@@ -23,9 +23,7 @@ class Indexed:
     title: str
     seen_at: datetime
     minhash: LeanMinHash
-    language: str = ""
-    actors: frozenset[str] = frozenset()
-    """The people and organisations of the rules' watchlists that the article names (monitor.rules.engine.Reading)."""
+    mentions: Mentions = Mentions()
 
 
 LINK_WITHIN = timedelta(days=1)
@@ -46,41 +44,38 @@ class StoryIndex:
         return len(self._entries)
 
     def load(self, rows) -> "StoryIndex":
-        """Fill from (article_id, story_id, seen_at, title, minhash bytes, language, actors) rows;
-        actors are stored as names separated by spaces."""
-        for article_id, story_id, seen_at, title, minhash, language, actors in rows:
-            self.add(article_id, Indexed(story_id, title, datetime.fromisoformat(seen_at), from_bytes(minhash),
-                                         language or "", frozenset((actors or "").split())))
+        """Fill from (article_id, story_id, seen_at, title, minhash bytes, language, actors, figures) rows;
+        actors and figures are stored separated by spaces."""
+        for article_id, story_id, seen_at, title, minhash, language, actors, figures in rows:
+            mentions = Mentions(language or "", frozenset((actors or "").split()), frozenset((figures or "").split()))
+            self.add(article_id, Indexed(story_id, title, datetime.fromisoformat(seen_at), from_bytes(minhash), mentions))
         return self
 
     def add(self, article_id: int, entry: Indexed) -> None:
         self._lsh.insert(article_id, entry.minhash)
         self._entries[article_id] = entry
-        for name in entry.actors:
+        for name in entry.mentions.actors:
             self._named[name].add(article_id)
 
-    def story_for(self, minhash: LeanMinHash, title: str, seen_at: datetime, language: str = "",
-                  actors: frozenset[str] = frozenset()) -> int | None:
+    def story_for(self, minhash: LeanMinHash, title: str, seen_at: datetime, mentions: Mentions = Mentions()) -> int | None:
         """The story an article belongs to, judged against articles seen within the window: a reprint
-        by its text, or else (when linking is on) the same event in another language by the names it mentions."""
+        by its text, or else (when linking is on) the same event told in another language."""
         candidates = []
         for article_id in self._lsh.query(minhash):
             entry = self._entries[article_id]
             if abs(seen_at - entry.seen_at) <= self.window:
                 candidates.append((entry.story_id, minhash.jaccard(entry.minhash), entry.title))
         story = best_match(candidates, title, self.threshold)
-        if story is None and self.link_languages and language:
-            story = self._same_event_in_another_language(title, seen_at, language, actors)
+        if story is None and self.link_languages:
+            story = self._same_event_in_another_language(seen_at, mentions)
         return story
 
-    def _same_event_in_another_language(self, title: str, seen_at: datetime, language: str,
-                                        actors: frozenset[str]) -> int | None:
+    def _same_event_in_another_language(self, seen_at: datetime, mentions: Mentions) -> int | None:
         """The story of an article in another language, within a day, that shares the most names with this one."""
-        mentioning = set().union(*(self._named.get(name, ()) for name in actors))
-        linked = [(len(actors & entry.actors), entry.story_id)
-                  for entry in map(self._entries.__getitem__, mentioning)
-                  if entry.language and entry.language != language and abs(seen_at - entry.seen_at) <= LINK_WITHIN
-                  and same_event_across_languages(actors, entry.actors, title, entry.title)]
+        naming = set().union(*(self._named.get(name, ()) for name in mentions.actors))
+        linked = [(len(mentions.actors & entry.mentions.actors), entry.story_id)
+                  for entry in map(self._entries.__getitem__, naming)
+                  if abs(seen_at - entry.seen_at) <= LINK_WITHIN and same_event_across_languages(mentions, entry.mentions)]
         return max(linked)[1] if linked else None
 
     def forget_old(self) -> int:
@@ -94,7 +89,7 @@ class StoryIndex:
         old = [article_id for article_id, entry in self._entries.items() if entry.seen_at < moment]
         for article_id in old:
             self._lsh.remove(article_id)
-            for name in self._entries.pop(article_id).actors:
+            for name in self._entries.pop(article_id).mentions.actors:
                 self._named[name].discard(article_id)
                 if not self._named[name]:
                     del self._named[name]

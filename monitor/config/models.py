@@ -141,7 +141,8 @@ class StorySettings(Strict):
     similarity: float = Field(0.5, gt=0, le=1)
     window: Duration = 3 * 86400.0
     link_languages: bool = True
-    """Join articles in different languages, published within a day, that name the same people and organisations."""
+    """Join articles in different languages, published within a day, that name the same people and
+    organisations and give the same figures (monitor.similarity.same_event_across_languages)."""
 
 
 class RetentionSettings(Strict):
