@@ -180,3 +180,20 @@ FIGURES = frozenset({"24", "159", "2026"})
 )
 def test_cross_language_decision_table(a, b, linked):
     assert same_event_across_languages(a, b) is linked
+
+
+def test_signatures_from_before_migration_12_are_read_without_mentions(tmp_path, matcher):
+    older = Store(tmp_path / "d.sqlite3")
+    _ingest(older, matcher, [_article("podrobno", "ru", RUSSIAN)])
+    for column in ("language", "actors", "figures"):
+        older.db.execute(f"ALTER TABLE signatures DROP COLUMN {column}")
+    older.db.execute("DELETE FROM schema_migrations WHERE version = 12")
+    older.close()
+
+    reopened = Store(tmp_path / "d.sqlite3")
+    result = _ingest(reopened, matcher, [_article("kunuz", "uz", UZBEK, DAY + timedelta(hours=4))])
+
+    assert reopened.db.execute("SELECT language, actors, figures FROM signatures ORDER BY article_id").fetchall() == [
+        (None, None, None), ("uz", "abu_saloh tawhid_jihad", "2024 23 244 27 31 8")]
+    assert result.new_stories == 1, "an article stored before the upgrade names nothing, so nothing links to it"
+    reopened.close()
