@@ -96,9 +96,7 @@ def _ingest_one(db, index: StoryIndex, matcher: Matcher, article: Article, chann
     db.execute("UPDATE stories SET articles = articles + 1, last_seen = max(last_seen, ?) WHERE id = ?",
                [seen_at.isoformat(), story_id])
     _insert(db, "signatures", {"article_id": article_id, "story_id": story_id, "seen_at": seen_at.isoformat(),
-                               "title": article.title, "minhash": to_bytes(minhash),
-                               "language": mentions.language, "actors": " ".join(sorted(mentions.actors)),
-                               "figures": " ".join(sorted(mentions.figures))})
+                               "title": article.title, "minhash": to_bytes(minhash)} | mentions.columns())
     index.add(article_id, Indexed(story_id, article.title, seen_at, minhash, mentions))
     result.new += 1
     if reading.hits:

@@ -123,6 +123,15 @@ class Mentions:
     actors: frozenset[str] = frozenset()
     figures: frozenset[str] = frozenset()
 
+    def columns(self) -> dict[str, str]:
+        """As stored with the signature (migration 12): actors and figures separated by spaces."""
+        return {"language": self.language, "actors": " ".join(sorted(self.actors)), "figures": " ".join(sorted(self.figures))}
+
+    @classmethod
+    def from_columns(cls, language: str | None, actors: str | None, figures: str | None) -> "Mentions":
+        """Read back what `columns` stored; rows from before migration 12 hold NULLs and mention nothing."""
+        return cls(language or "", frozenset((actors or "").split()), frozenset((figures or "").split()))
+
 
 def same_event_across_languages(a: Mentions, b: Mentions) -> bool:
     """Link two articles in different languages that name the same people and organisations and give the same figures.

@@ -44,11 +44,10 @@ class StoryIndex:
         return len(self._entries)
 
     def load(self, rows) -> "StoryIndex":
-        """Fill from (article_id, story_id, seen_at, title, minhash bytes, language, actors, figures) rows;
-        actors and figures are stored separated by spaces."""
-        for article_id, story_id, seen_at, title, minhash, language, actors, figures in rows:
-            mentions = Mentions(language or "", frozenset((actors or "").split()), frozenset((figures or "").split()))
-            self.add(article_id, Indexed(story_id, title, datetime.fromisoformat(seen_at), from_bytes(minhash), mentions))
+        """Fill from (article_id, story_id, seen_at, title, minhash bytes, language, actors, figures) rows."""
+        for article_id, story_id, seen_at, title, minhash, *mentions in rows:
+            self.add(article_id, Indexed(story_id, title, datetime.fromisoformat(seen_at), from_bytes(minhash),
+                                         Mentions.from_columns(*mentions)))
         return self
 
     def add(self, article_id: int, entry: Indexed) -> None:
